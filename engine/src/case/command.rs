@@ -1,0 +1,180 @@
+//! Commands (imperative) a case accepts, and who issues them.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::state::{Deficiency, MaterialRef};
+
+/// Who issues a command: a user with roles in an office, or the system (timers, outbox).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    /// User id (token subject); `system` for the runtime.
+    pub user: String,
+    /// Roles held.
+    pub roles: Vec<String>,
+    /// Office code (行政区划 + unit); covers sub-offices by prefix.
+    pub office: String,
+}
+
+/// User id of the runtime.
+pub const SYSTEM: &str = "system";
+
+impl Actor {
+    /// The runtime itself.
+    #[must_use]
+    pub fn system() -> Self {
+        Self { user: SYSTEM.to_owned(), roles: Vec::new(), office: String::new() }
+    }
+
+    /// An applicant (no staff role).
+    #[must_use]
+    pub fn applicant(user: &str) -> Self {
+        Self { user: user.to_owned(), roles: Vec::new(), office: String::new() }
+    }
+
+    /// A staff member.
+    #[must_use]
+    pub fn staff(user: &str, role: &str, office: &str) -> Self {
+        Self { user: user.to_owned(), roles: vec![role.to_owned()], office: office.to_owned() }
+    }
+
+    /// Whether this is the runtime.
+    #[must_use]
+    pub fn is_system(&self) -> bool {
+        self.user == SYSTEM
+    }
+
+    /// Whether the actor holds `role`.
+    #[must_use]
+    pub fn has_role(&self, role: &str) -> bool {
+        self.roles.iter().any(|r| r == role)
+    }
+
+    /// Whether `office` is the actor's office or one of its sub-offices.
+    #[must_use]
+    pub fn covers(&self, office: &str) -> bool {
+        !self.office.is_empty() && office.starts_with(&self.office)
+    }
+}
+
+/// A command to a case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "snake_case")]
+pub enum Command {
+    /// 申请: create the case.
+    SubmitCase {
+        /// Id for the new case.
+        case_id: String,
+        /// Application form.
+        form: serde_json::Value,
+        /// Materials supplied with it.
+        materials: BTreeMap<String, MaterialRef>,
+    },
+    /// 受理, with deferred (容缺) materials.
+    AcceptCase {
+        /// Materials accepted as missing, to be supplied later.
+        deferred: Vec<String>,
+    },
+    /// 补正: every deficiency in one notice.
+    RequestCorrection {
+        /// The deficiencies.
+        deficiencies: Vec<Deficiency>,
+    },
+    /// The applicant supplies materials.
+    SupplyMaterials {
+        /// Materials by code.
+        materials: BTreeMap<String, MaterialRef>,
+    },
+    /// 不予受理.
+    RefuseCase {
+        /// Reason, told to the applicant.
+        reason: String,
+    },
+    /// Take a task.
+    ClaimTask {
+        /// Task id.
+        task: u32,
+    },
+    /// Complete a task with one of its actions.
+    CompleteTask {
+        /// Task id.
+        task: u32,
+        /// Action code.
+        action: String,
+        /// Outputs (declared by the step).
+        data: serde_json::Map<String, serde_json::Value>,
+    },
+    /// Fire a due timer (the runtime's scheduler).
+    FireTimer {
+        /// Timer id.
+        timer: u32,
+    },
+    /// 暂停计时 for a special procedure.
+    PauseClock {
+        /// Procedure code from the definition.
+        procedure: String,
+    },
+    /// 恢复计时.
+    ResumeClock,
+    /// 延期.
+    ExtendDeadline {
+        /// Units added to the legal limit.
+        amount: u32,
+        /// Reason (required).
+        reason: String,
+    },
+    /// 撤回 by the applicant.
+    WithdrawCase {
+        /// Reason.
+        reason: String,
+    },
+    /// A visit in person.
+    RecordVisit {
+        /// Why the applicant came.
+        purpose: String,
+    },
+    /// 好差评.
+    RateCase {
+        /// 1 to 5.
+        score: u8,
+        /// Free text.
+        comment: String,
+    },
+    /// The outbox reports an effect's delivery.
+    SettleEffect {
+        /// Effect id.
+        effect: u32,
+        /// Acknowledged (true) or failed for good (false: an incident).
+        delivered: bool,
+        /// What the receiver said.
+        detail: String,
+    },
+    /// Recompute open deadlines after a calendar change.
+    RecomputeDeadlines,
+}
+
+impl Command {
+    /// Name of the command, for errors and logs.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::SubmitCase { .. } => "submitCase",
+            Self::AcceptCase { .. } => "acceptCase",
+            Self::RequestCorrection { .. } => "requestCorrection",
+            Self::SupplyMaterials { .. } => "supplyMaterials",
+            Self::RefuseCase { .. } => "refuseCase",
+            Self::ClaimTask { .. } => "claimTask",
+            Self::CompleteTask { .. } => "completeTask",
+            Self::FireTimer { .. } => "fireTimer",
+            Self::PauseClock { .. } => "pauseClock",
+            Self::ResumeClock => "resumeClock",
+            Self::ExtendDeadline { .. } => "extendDeadline",
+            Self::WithdrawCase { .. } => "withdrawCase",
+            Self::RecordVisit { .. } => "recordVisit",
+            Self::RateCase { .. } => "rateCase",
+            Self::SettleEffect { .. } => "settleEffect",
+            Self::RecomputeDeadlines => "recomputeDeadlines",
+        }
+    }
+}

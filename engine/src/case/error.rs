@@ -1,0 +1,171 @@
+//! Why a command is refused. Each reason maps to one code of the API's closed set.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::state::Status;
+use crate::calendar::CalendarError;
+
+/// The closed set of error codes the API reports (DESIGN.md "API").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// Not allowed for this actor.
+    Forbidden,
+    /// No such task, timer or effect.
+    NotFound,
+    /// Someone else got there first.
+    Conflict,
+    /// The input is wrong.
+    BadUserInput,
+    /// Not allowed in the case's current state.
+    InvalidTransition,
+    /// A fault of ours.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The `extensions.code` string.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Forbidden => "FORBIDDEN",
+            Self::NotFound => "NOT_FOUND",
+            Self::Conflict => "CONFLICT",
+            Self::BadUserInput => "BAD_USER_INPUT",
+            Self::InvalidTransition => "INVALID_TRANSITION",
+            Self::Internal => "INTERNAL",
+        }
+    }
+}
+
+/// A refused command, with its reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EngineError {
+    /// The command does not apply in this status.
+    #[error("{command} is not possible while the case is {status:?}")]
+    WrongStatus {
+        /// Command name.
+        command: &'static str,
+        /// Current status.
+        status: Status,
+    },
+    /// The actor lacks the role.
+    #[error("this needs the role `{0}`")]
+    MissingRole(String),
+    /// The case or task is outside the actor's office.
+    #[error("the case is outside your office")]
+    OutOfScope,
+    /// Only the applicant may do this.
+    #[error("only the applicant may do this")]
+    NotApplicant,
+    /// Only the runtime may do this.
+    #[error("only the system may do this")]
+    NotSystem,
+    /// Staff may not decide their own application.
+    #[error("nobody decides their own application")]
+    OwnApplication,
+    /// Required materials are missing.
+    #[error("materials missing: {}", .0.join("、"))]
+    MissingMaterials(Vec<String>),
+    /// A material code the service does not know.
+    #[error("unknown material `{0}`")]
+    UnknownMaterial(String),
+    /// A material that may not be deferred.
+    #[error("material `{0}` may not be deferred (容缺)")]
+    NotDeferrable(String),
+    /// A second notice on an unchanged submission (一次性告知).
+    #[error("a correction notice is already out and nothing was supplied since: tell every deficiency in one notice")]
+    UnchangedSinceNotice,
+    /// A notice without deficiencies.
+    #[error("a correction notice must list at least one deficiency")]
+    EmptyNotice,
+    /// A reason is required.
+    #[error("a reason is required")]
+    ReasonRequired,
+    /// No such task.
+    #[error("task {0} is not open on this case")]
+    TaskNotFound(u32),
+    /// Someone else holds the task.
+    #[error("task is claimed by {0}")]
+    ClaimedByOther(String),
+    /// The actor already holds the task.
+    #[error("you have already claimed this task")]
+    AlreadyClaimed,
+    /// The step has no such action.
+    #[error("the step offers no action `{0}`")]
+    UnknownAction(String),
+    /// Bad task data or form data.
+    #[error("{field}: {message}")]
+    BadData {
+        /// Field.
+        field: String,
+        /// Problem.
+        message: String,
+    },
+    /// No such pending timer (already fired or cancelled).
+    #[error("timer {0} is not pending")]
+    TimerNotPending(u32),
+    /// The timer is not due yet.
+    #[error("timer is not due until {0}")]
+    TimerNotDue(DateTime<Utc>),
+    /// A procedure the service does not define.
+    #[error("unknown special procedure `{0}`")]
+    UnknownProcedure(String),
+    /// The clocks are already paused.
+    #[error("the clocks are already paused")]
+    AlreadyPaused,
+    /// The clocks are not paused by a procedure.
+    #[error("the clocks are not paused by a special procedure")]
+    NotPaused,
+    /// The service allows no extension.
+    #[error("this service allows no extension")]
+    NoExtension,
+    /// More than the definition allows.
+    #[error("extensions may total at most {max}; {used} already granted")]
+    ExtensionExceeded {
+        /// Most allowed.
+        max: u32,
+        /// Already granted.
+        used: u32,
+    },
+    /// The case was rated already.
+    #[error("the case has already been rated")]
+    AlreadyRated,
+    /// A score outside 1..=5.
+    #[error("a rating is 1 to 5, not {0}")]
+    InvalidScore(u8),
+    /// Outside every application window.
+    #[error("applications are not taken now; the next window opens {0}")]
+    OutsideBatchWindow(NaiveDate),
+    /// No such pending effect.
+    #[error("effect {0} is not pending")]
+    EffectNotFound(u32),
+    /// A condition could not be evaluated on the case's data.
+    #[error("condition failed: {0}")]
+    Condition(String),
+    /// Calendar arithmetic failed.
+    #[error(transparent)]
+    Calendar(#[from] CalendarError),
+    /// A definition step is missing (a definition that loads never causes this).
+    #[error("definition has no step `{0}`")]
+    MissingStep(String),
+}
+
+impl EngineError {
+    /// The API code of this error.
+    #[must_use]
+    pub fn code(&self) -> ErrorCode {
+        use EngineError as E;
+        match self {
+            E::WrongStatus { .. } | E::AlreadyRated | E::UnchangedSinceNotice | E::AlreadyPaused | E::NotPaused => {
+                ErrorCode::InvalidTransition
+            }
+            E::MissingRole(_) | E::OutOfScope | E::NotApplicant | E::NotSystem | E::OwnApplication => {
+                ErrorCode::Forbidden
+            }
+            E::TaskNotFound(_) | E::TimerNotPending(_) | E::EffectNotFound(_) => ErrorCode::NotFound,
+            E::ClaimedByOther(_) | E::AlreadyClaimed => ErrorCode::Conflict,
+            E::Calendar(_) | E::MissingStep(_) => ErrorCode::Internal,
+            _ => ErrorCode::BadUserInput,
+        }
+    }
+}

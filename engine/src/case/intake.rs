@@ -1,0 +1,249 @@
+//! The window (受理环节): submission, correction notices, supplying, acceptance (by a clerk,
+//! deemed by art. 32, or automatic), refusal at the door and withdrawal.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::batch::window_for;
+use super::decide::Tx;
+use super::error::EngineError;
+use super::event::Event;
+use super::materials::{is_known, is_satisfied, missing};
+use super::state::{Deficiency, MaterialRef, Outcome, Status, Timer, TimerKind};
+use crate::calendar::{local_date, start_of};
+use crate::clock::{Clock, ClockStart};
+use crate::definition::ClockAnchor;
+use crate::limit::Limit;
+
+/// 行政许可法 art. 32: deficiencies are told within 5 days, or the application counts as
+/// accepted on the day it was received.
+const NOTICE_DAYS: Limit = Limit::working_days(5);
+
+impl Tx<'_> {
+    pub(super) fn submit(
+        &mut self,
+        case_id: &str,
+        form: &serde_json::Value,
+        materials: &BTreeMap<String, MaterialRef>,
+    ) -> Result<(), EngineError> {
+        self.require_status("submitCase", &[super::state::Status::New])?;
+        if self.actor().is_system() {
+            return Err(EngineError::NotApplicant);
+        }
+        let spec = &self.service.spec;
+        let office = form.get(&spec.office_field).and_then(|o| o.as_str()).filter(|o| !o.is_empty());
+        let Some(office) = office else {
+            return Err(EngineError::BadData {
+                field: format!("form.{}", spec.office_field),
+                message: "the handling office is required".into(),
+            });
+        };
+        if let Some(unknown) = materials.keys().find(|c| !is_known(self.service, c)) {
+            return Err(EngineError::UnknownMaterial(unknown.clone()));
+        }
+        let batch = match spec.clock_anchor {
+            ClockAnchor::Accept => None,
+            ClockAnchor::BatchClose => Some(
+                window_for(&spec.batches, local_date(self.now()))
+                    .map_err(|next| EngineError::OutsideBatchWindow(next.unwrap_or(chrono::NaiveDate::MAX)))?,
+            ),
+        };
+        self.emit(Event::CaseSubmitted {
+            case_id: case_id.to_owned(),
+            service: spec.code.clone(),
+            version: spec.version,
+            applicant: self.actor().user.clone(),
+            office: office.to_owned(),
+            form: Arc::new(form.clone()),
+            materials: materials.clone(),
+            batch,
+            at: self.now(),
+        });
+        if spec.auto_accept {
+            let absent = self.missing_names(&[])?;
+            if !absent.is_empty() {
+                return Err(EngineError::MissingMaterials(absent));
+            }
+            return self.accept(self.now(), false, &[]);
+        }
+        self.set_notice_timer()
+    }
+
+    fn set_notice_timer(&mut self) -> Result<(), EngineError> {
+        let due = self.due_after(NOTICE_DAYS, self.now())?;
+        let id = self.state.next_id;
+        self.emit(Event::TimerSet { timer: Timer { id, due, kind: TimerKind::DeemedAcceptance } });
+        Ok(())
+    }
+
+    fn cancel_notice_timer(&mut self) {
+        let ids: Vec<u32> =
+            self.state.timers.values().filter(|t| t.kind == TimerKind::DeemedAcceptance).map(|t| t.id).collect();
+        for timer in ids {
+            self.emit(Event::TimerCancelled { timer });
+        }
+    }
+
+    /// The instant a limit counted from `from` runs out.
+    pub(super) fn due_after(&self, limit: Limit, from: DateTime<Utc>) -> Result<DateTime<Utc>, EngineError> {
+        let clock = Clock::start(ClockStart { limit, anchor: from, warn_percent: 100 }, self.calendar())?;
+        Ok(clock.deadline.unwrap_or(from))
+    }
+
+    fn missing_names(&self, deferred: &[String]) -> Result<Vec<String>, EngineError> {
+        let absent =
+            missing(self.service, &self.state, &self.state.materials, deferred).map_err(EngineError::Condition)?;
+        Ok(absent.iter().map(|m| format!("{}({})", m.name, m.code)).collect())
+    }
+
+    pub(super) fn accept_by_clerk(&mut self, deferred: &[String]) -> Result<(), EngineError> {
+        self.require_status("acceptCase", &[Status::Received])?;
+        self.require_staff(&self.service.spec.intake_role.clone(), &self.state.office.clone())?;
+        for code in deferred {
+            let m = self.service.spec.materials.iter().find(|m| &m.code == code);
+            match m {
+                None => return Err(EngineError::UnknownMaterial(code.clone())),
+                Some(m) if m.deferrable.is_none() => return Err(EngineError::NotDeferrable(code.clone())),
+                Some(_) => {}
+            }
+        }
+        let absent = self.missing_names(deferred)?;
+        if !absent.is_empty() {
+            return Err(EngineError::MissingMaterials(absent));
+        }
+        self.accept(self.now(), false, deferred)
+    }
+
+    /// Accepts the case as of `at`: starts both clocks, schedules deferred materials, and
+    /// enters the first step.
+    pub(super) fn accept(&mut self, at: DateTime<Utc>, deemed: bool, deferred: &[String]) -> Result<(), EngineError> {
+        let spec = &self.service.spec;
+        let warn_percent = spec.sla.warn_at_percent;
+        let legal_anchor = match &self.state.batch {
+            Some(b) => start_of(b.closes),
+            None => at,
+        };
+        let start = |limit, anchor| ClockStart { limit, anchor, warn_percent };
+        let legal = Clock::start(start(spec.limits.legal, legal_anchor), self.calendar())?;
+        let promised = Clock::start(start(spec.limits.promised, at), self.calendar())?;
+        let mut due = BTreeMap::new();
+        for code in deferred {
+            let within = spec.materials.iter().find(|m| &m.code == code).and_then(|m| m.deferrable.as_ref());
+            if let Some(d) = within {
+                due.insert(code.clone(), self.due_after(d.within, at)?);
+            }
+        }
+        self.cancel_notice_timer();
+        self.emit(Event::CaseAccepted { at, deemed, deferred: due.clone(), legal, promised });
+        for (material, due) in due {
+            let id = self.state.next_id;
+            self.emit(Event::TimerSet { timer: Timer { id, due, kind: TimerKind::DeferredMaterial { material } } });
+        }
+        self.set_form_date_timers()?;
+        let first = self.service.first_step().id.clone();
+        self.enter(&first, 0)
+    }
+
+    pub(super) fn request_correction(&mut self, deficiencies: &[Deficiency]) -> Result<(), EngineError> {
+        if self.state.status == Status::CorrectionRequested {
+            return Err(EngineError::UnchangedSinceNotice);
+        }
+        self.require_status("requestCorrection", &[Status::Received])?;
+        self.require_staff(&self.service.spec.intake_role.clone(), &self.state.office.clone())?;
+        if deficiencies.is_empty() || deficiencies.iter().any(|d| d.note.trim().is_empty()) {
+            return Err(EngineError::EmptyNotice);
+        }
+        let known = |c: &str| self.service.spec.materials.iter().any(|m| m.code == c) || is_known(self.service, c);
+        if let Some(code) = deficiencies.iter().filter_map(|d| d.material.as_deref()).find(|c| !known(c)) {
+            return Err(EngineError::UnknownMaterial(code.to_owned()));
+        }
+        self.cancel_notice_timer();
+        let round = u32::try_from(self.state.corrections.len()).unwrap_or(u32::MAX) + 1;
+        self.emit(Event::CorrectionRequested { deficiencies: deficiencies.to_vec(), round, at: self.now() });
+        Ok(())
+    }
+
+    pub(super) fn supply(&mut self, materials: &BTreeMap<String, MaterialRef>) -> Result<(), EngineError> {
+        self.require_applicant()?;
+        let intake = [Status::Received, Status::CorrectionRequested];
+        let later = [Status::InProgress, Status::Paused, Status::AwaitingMaterials];
+        if !intake.contains(&self.state.status)
+            && !(later.contains(&self.state.status) && !self.state.deferred.is_empty())
+        {
+            return Err(EngineError::WrongStatus { command: "supplyMaterials", status: self.state.status });
+        }
+        if materials.is_empty() {
+            return Err(EngineError::BadData {
+                field: "materials".into(),
+                message: "supply at least one material".into(),
+            });
+        }
+        if let Some(unknown) = materials.keys().find(|c| !is_known(self.service, c)) {
+            return Err(EngineError::UnknownMaterial(unknown.clone()));
+        }
+        let was_notice = self.state.status == Status::CorrectionRequested;
+        self.emit(Event::MaterialsSupplied { materials: materials.clone() });
+        if was_notice {
+            // The notice is answered; the 5-day rule runs again from the new submission.
+            self.set_notice_timer()?;
+        }
+        self.settle_deferred()
+    }
+
+    /// Clears deferred materials now supplied; releases a withheld result when none remain.
+    fn settle_deferred(&mut self) -> Result<(), EngineError> {
+        let done: Vec<String> = self
+            .state
+            .deferred
+            .keys()
+            .filter(|c| is_satisfied(self.service, c, &self.state.materials))
+            .cloned()
+            .collect();
+        for code in &done {
+            let timers: Vec<u32> = self
+                .state
+                .timers
+                .values()
+                .filter(|t| matches!(&t.kind, TimerKind::DeferredMaterial { material } if material == code))
+                .map(|t| t.id)
+                .collect();
+            for timer in timers {
+                self.emit(Event::TimerCancelled { timer });
+            }
+        }
+        if self.state.status == Status::AwaitingMaterials && self.state.deferred.is_empty() {
+            let step = self.state.end_step.clone();
+            self.conclude(Outcome::Approved, step, false, "")?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn refuse(&mut self, reason: &str) -> Result<(), EngineError> {
+        self.require_status("refuseCase", &[Status::Received, Status::CorrectionRequested])?;
+        self.require_staff(&self.service.spec.intake_role.clone(), &self.state.office.clone())?;
+        if reason.trim().is_empty() {
+            return Err(EngineError::ReasonRequired);
+        }
+        self.conclude(Outcome::NotAccepted, None, false, reason)
+    }
+
+    pub(super) fn withdraw(&mut self, reason: &str) -> Result<(), EngineError> {
+        self.require_applicant()?;
+        if self.state.is_concluded() || self.state.status == Status::AwaitingMaterials {
+            return Err(EngineError::WrongStatus { command: "withdrawCase", status: self.state.status });
+        }
+        self.conclude(Outcome::Withdrawn, None, false, reason)
+    }
+
+    /// Art. 32: the notice timer fired with no notice and no acceptance.
+    pub(super) fn deem_accepted(&mut self) -> Result<(), EngineError> {
+        if self.state.status != Status::Received {
+            return Ok(());
+        }
+        // Accepted on the day received: the clocks count from the day after it.
+        let received = self.state.received_at.unwrap_or(self.now());
+        self.accept(received, true, &[])
+    }
+}

@@ -1,0 +1,141 @@
+//! Service definitions: the YAML format ([`model`]), loading with file/line/field errors,
+//! and the checks that make "a definition that loads can run" true ([`validate`]).
+
+pub mod expr;
+pub mod model;
+mod validate;
+pub mod yaml;
+
+use std::collections::HashMap;
+
+use sha2::{Digest, Sha256};
+
+pub use model::*;
+
+use expr::Condition;
+
+/// One problem in a definition file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// File name as given to the loader.
+    pub file: String,
+    /// Line, from 1 (0 when unknown).
+    pub line: usize,
+    /// Column, from 1.
+    pub column: usize,
+    /// Field path, e.g. `steps[3].next`.
+    pub field: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}: {}: {}", self.file, self.line, self.column, self.field, self.message)
+    }
+}
+
+/// Every problem found in a definition file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{} problem(s):\n{}", .0.len(), .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+pub struct LoadError(pub Vec<Problem>);
+
+/// A loaded, checked service definition with its compiled conditions and indexes.
+#[derive(Debug, Clone)]
+pub struct Service {
+    /// The definition as written.
+    pub spec: ServiceSpec,
+    /// SHA-256 of the source text, hex.
+    pub source_hash: String,
+    steps: HashMap<String, usize>,
+    /// Compiled decision conditions by (step id, branch index).
+    branches: HashMap<(String, usize), Condition>,
+    /// Compiled `required_when` conditions by material code.
+    required_when: HashMap<String, Condition>,
+    /// Parallel step id of each step that lies inside a branch.
+    in_branch: HashMap<String, String>,
+}
+
+impl Service {
+    /// Loads a definition from YAML text; `file` names it in errors.
+    ///
+    /// # Errors
+    /// [`LoadError`] with every problem found, each with file, line and field.
+    pub fn from_yaml(file: &str, source: &str) -> Result<Self, LoadError> {
+        let located = yaml::parse(source).map_err(|e| {
+            LoadError(vec![Problem {
+                file: file.to_owned(),
+                line: e.position.line,
+                column: e.position.column,
+                field: ".".to_owned(),
+                message: format!("YAML syntax: {}", e.message),
+            }])
+        })?;
+        let problem = |path: &str, message: String| {
+            let p = located.position(path);
+            Problem { file: file.to_owned(), line: p.line, column: p.column, field: path.to_owned(), message }
+        };
+        let spec: ServiceSpec = serde_path_to_error::deserialize(&located.value).map_err(|e| {
+            let path = e.path().to_string();
+            LoadError(vec![problem(&path, e.inner().to_string())])
+        })?;
+        let checked = validate::check(&spec);
+        if !checked.problems.is_empty() {
+            return Err(LoadError(checked.problems.into_iter().map(|(path, m)| problem(&path, m)).collect()));
+        }
+        let steps = spec.steps.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect();
+        Ok(Self {
+            source_hash: hex::encode(Sha256::digest(source.as_bytes())),
+            steps,
+            branches: checked.branches,
+            required_when: checked.required_when,
+            in_branch: checked.in_branch,
+            spec,
+        })
+    }
+
+    /// The step with this id.
+    #[must_use]
+    pub fn step(&self, id: &str) -> Option<&StepSpec> {
+        self.steps.get(id).map(|&i| &self.spec.steps[i])
+    }
+
+    /// The first step, where an accepted case starts.
+    #[must_use]
+    pub fn first_step(&self) -> &StepSpec {
+        &self.spec.steps[0]
+    }
+
+    /// The compiled condition of a decision branch.
+    #[must_use]
+    pub fn branch_condition(&self, step: &str, index: usize) -> Option<&Condition> {
+        self.branches.get(&(step.to_owned(), index))
+    }
+
+    /// The compiled `required_when` of a material.
+    #[must_use]
+    pub fn required_when(&self, material: &str) -> Option<&Condition> {
+        self.required_when.get(material)
+    }
+
+    /// The parallel step a step belongs to, when it lies inside a branch.
+    #[must_use]
+    pub fn parallel_of(&self, step: &str) -> Option<&str> {
+        self.in_branch.get(step).map(String::as_str)
+    }
+
+    /// Whether `role` is declared (or is the built-in applicant role).
+    #[must_use]
+    pub fn has_role(&self, role: &str) -> bool {
+        role == APPLICANT_ROLE || self.spec.roles.iter().any(|r| r.code == role)
+    }
+}
+
+/// The built-in role of the person who applied.
+pub const APPLICANT_ROLE: &str = "applicant";
+
+/// The JSON Schema of the definition format, generated from the Rust types.
+#[must_use]
+pub fn json_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(ServiceSpec)).unwrap_or_default()
+}

@@ -1,0 +1,512 @@
+//! The service definition format: the Rust types that `workflows/services/*.yaml` files
+//! deserialize into. The JSON Schema in `workflows/service-definition.schema.json` is
+//! generated from these types (see [`crate::definition::json_schema`]).
+//!
+//! Every struct rejects unknown fields, so a misspelt key is an error, not a silent default.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::limit::Limit;
+
+/// A service (事项) as published: its 实施清单 metadata and its process.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceSpec {
+    /// 事项编码: stable code of the service, e.g. `JY-XK-001`.
+    pub code: String,
+    /// 事项名称 as the 实施清单 writes it.
+    pub name: String,
+    /// Version of this definition; a case keeps the version it was submitted under.
+    pub version: u32,
+    /// 设定依据: the legal basis, one entry per article.
+    pub legal_basis: Vec<String>,
+    /// 法定时限 and 承诺时限.
+    pub limits: Limits,
+    /// What starts the legal clock.
+    #[serde(default)]
+    pub clock_anchor: ClockAnchor,
+    /// Application windows for batch services (required when `clock_anchor` is `batch_close`).
+    #[serde(default)]
+    pub batches: Vec<BatchWindow>,
+    /// 到现场次数 allowed: 0 (零跑腿) or 1 (最多跑一次), more for on-site services.
+    pub max_visits: u32,
+    /// 网办深度.
+    pub online_level: OnlineLevel,
+    /// Which form field names the handling office (行政区划 + unit code).
+    pub office_field: String,
+    /// SLA thresholds.
+    #[serde(default)]
+    pub sla: Sla,
+    /// Who may extend the legal limit, and by how much (行政许可法 art. 42).
+    #[serde(default)]
+    pub extension: Option<ExtensionRule>,
+    /// Staff roles this service uses; every role named elsewhere must be declared here
+    /// (the applicant role `applicant` is built in).
+    pub roles: Vec<RoleSpec>,
+    /// The role that accepts, refuses and asks for corrections at the window (受理).
+    pub intake_role: String,
+    /// Accept on submission when every required material is there (即办, 零跑腿 services).
+    #[serde(default)]
+    pub auto_accept: bool,
+    /// JSON Schema of the application form. Formats `id-card` (身份证号) and
+    /// `credit-code` (统一社会信用代码) are checked by the API.
+    pub form: serde_json::Value,
+    /// 申请材料.
+    #[serde(default)]
+    pub materials: Vec<MaterialSpec>,
+    /// 特别程序 a clerk may pause the clocks for (行政许可法 art. 45).
+    #[serde(default)]
+    pub special_procedures: Vec<SpecialProcedureSpec>,
+    /// The process. The first step is where a case goes when accepted.
+    pub steps: Vec<StepSpec>,
+    /// Case-level timers (preparation-period expiry, deemed approval).
+    #[serde(default)]
+    pub timers: Vec<CaseTimerSpec>,
+    /// The process before the reform, for before/after reports.
+    #[serde(default)]
+    pub baseline: Option<Baseline>,
+}
+
+/// The two clocks of a case.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// 法定时限.
+    pub legal: Limit,
+    /// 承诺时限.
+    pub promised: Limit,
+}
+
+/// What starts the legal clock.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockAnchor {
+    /// The day of acceptance (受理); counting starts the next day.
+    #[default]
+    Accept,
+    /// The close of the application window the case was submitted in (教师资格条例 art. 16).
+    BatchClose,
+}
+
+/// An application window, repeated every year, given as month-day (`MM-DD`) in China time.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchWindow {
+    /// Name shown to applicants, e.g. `春季`.
+    pub name: String,
+    /// First day applications are taken, `MM-DD`.
+    pub opens: String,
+    /// Last day applications are taken, `MM-DD`.
+    pub closes: String,
+}
+
+/// 网办深度.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OnlineLevel {
+    /// 全程网办: no visit.
+    FullyOnline,
+    /// 最多跑一次.
+    AtMostOneVisit,
+    /// 现场办理.
+    OnSite,
+}
+
+/// SLA thresholds (local practice, so configurable).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Sla {
+    /// Share of a limit, in percent, after which a clock turns yellow (预警).
+    pub warn_at_percent: u32,
+}
+
+impl Default for Sla {
+    fn default() -> Self {
+        Self { warn_at_percent: 80 }
+    }
+}
+
+/// 延期: who may extend the legal limit and by how much in all.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtensionRule {
+    /// The most the legal limit may grow in total.
+    pub max: Limit,
+    /// The role that approves an extension (the agency head).
+    pub role: String,
+}
+
+/// A staff role of the service.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoleSpec {
+    /// Code used in tokens, e.g. `window_clerk`.
+    pub code: String,
+    /// Chinese name, e.g. `窗口受理人员`.
+    pub name: String,
+}
+
+/// A material (申请材料), either one document or alternatives of documents.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MaterialSpec {
+    /// Code of the material; for a leaf, the code the applicant uploads under.
+    pub code: String,
+    /// Name as the 实施清单 writes it.
+    pub name: String,
+    /// When false, the material is optional unless `required_when` holds.
+    #[serde(default = "yes")]
+    pub required: bool,
+    /// CEL over `form`: the material is required only when this holds.
+    #[serde(default)]
+    pub required_when: Option<String>,
+    /// Alternatives: the material is satisfied when one alternative is complete.
+    #[serde(default)]
+    pub any_of: Vec<Alternative>,
+    /// 容缺: may be missing at acceptance and supplied by a deadline.
+    #[serde(default)]
+    pub deferrable: Option<Deferrable>,
+    /// Name of an e-licence this material can be taken from instead of an upload.
+    #[serde(default)]
+    pub reusable_from: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// One alternative of a material: every document in it must be supplied.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Alternative {
+    /// The documents this alternative needs.
+    pub all_of: Vec<Document>,
+}
+
+/// A single document of an alternative.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Document {
+    /// Code the applicant uploads under.
+    pub code: String,
+    /// Chinese name.
+    pub name: String,
+}
+
+/// 容缺: how long after acceptance a deferred material may come.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Deferrable {
+    /// Deadline after acceptance; may not exceed the promised limit.
+    pub within: Limit,
+}
+
+/// A special procedure (特别程序) whose time is excluded from the limits.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SpecialProcedureSpec {
+    /// Code, e.g. `hearing`.
+    pub code: String,
+    /// Chinese name, e.g. `听证`.
+    pub name: String,
+    /// Roles that may start and end it.
+    pub roles: Vec<String>,
+}
+
+/// A step (环节) of the process.
+// No `deny_unknown_fields` here: serde does not support it together with `flatten`; the
+// flattened step kinds deny unknown fields themselves, which covers every key.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct StepSpec {
+    /// Identifier used by other steps, ASCII.
+    pub id: String,
+    /// 环节名称 as clerks know it.
+    pub name: String,
+    /// What the applicant sees while the case is at this step (e.g. `待审批`).
+    #[serde(default)]
+    pub status_label: Option<String>,
+    /// Steps of the baseline process this step replaces (merged steps).
+    #[serde(default)]
+    pub merges: Vec<String>,
+    /// What the step does.
+    #[serde(flatten)]
+    pub kind: StepKind,
+}
+
+/// The kinds of step.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum StepKind {
+    /// A human task for a role in an office.
+    Task(TaskStep),
+    /// Routing by CEL conditions, evaluated in order.
+    Decision(DecisionStep),
+    /// Forks into branches that meet again at a `join` step.
+    Parallel(ParallelStep),
+    /// Waits for the branches of a parallel step.
+    Join(JoinStep),
+    /// Done by the system: certificates, registry sync, notifications.
+    Auto(AutoStep),
+    /// Concludes the case.
+    End(EndStep),
+}
+
+/// A human task.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskStep {
+    /// Role that does the task; `applicant` for the applicant's own work (整改).
+    pub role: String,
+    /// Form field naming the office of the task; the case office when absent.
+    #[serde(default)]
+    pub office_field: Option<String>,
+    /// Actions offered; each leads to a step.
+    pub actions: Vec<ActionSpec>,
+    /// Data the task records, by name and type, usable by later decisions as `data.<name>`.
+    #[serde(default)]
+    pub outputs: std::collections::BTreeMap<String, OutputType>,
+    /// Step limit; no step clock when absent.
+    #[serde(default)]
+    pub limit: Option<Limit>,
+    /// Step warning threshold in percent; the service's when absent.
+    #[serde(default)]
+    pub warn_at_percent: Option<u32>,
+    /// What happens when the step limit passes.
+    #[serde(default)]
+    pub on_timeout: Option<TimeoutAction>,
+    /// The case's clocks stop while this step runs (特别程序, the school's 整改).
+    #[serde(default)]
+    pub special_procedure: bool,
+}
+
+/// An action a task offers.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActionSpec {
+    /// Code, e.g. `approve`.
+    pub action: String,
+    /// Label on the clerk's button, e.g. `通过`.
+    pub label: String,
+    /// Step the case goes to.
+    pub next: String,
+}
+
+/// Type of a task output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OutputType {
+    /// true / false.
+    Boolean,
+    /// Text.
+    String,
+    /// Whole number.
+    Integer,
+    /// Any number.
+    Number,
+}
+
+/// What happens when a step limit passes.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum TimeoutAction {
+    /// Tell the task's role and the applicant.
+    Notify,
+    /// Hand the task to another role.
+    Escalate {
+        /// Role that takes over.
+        to_role: String,
+    },
+    /// Complete the task with its `approve` action (默认通过).
+    AutoApprove,
+    /// Complete the task with its `refuse` action.
+    AutoRefuse,
+}
+
+/// Routing by conditions.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionStep {
+    /// Tried in order; the first whose `when` holds is taken.
+    pub branches: Vec<Branch>,
+    /// Taken when no branch holds.
+    pub otherwise: String,
+}
+
+/// A conditional branch.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Branch {
+    /// CEL over `form`, `data` and `materials`, of type bool.
+    pub when: String,
+    /// Step taken when it holds.
+    pub next: String,
+}
+
+/// A fork.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ParallelStep {
+    /// First step of each branch; every branch ends at `join`.
+    pub branches: Vec<String>,
+    /// The join step where the branches meet.
+    pub join: String,
+}
+
+/// Where branches meet.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JoinStep {
+    /// How many branches must arrive.
+    pub mode: JoinMode,
+    /// Step after the join.
+    pub next: String,
+}
+
+/// Join condition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum JoinMode {
+    /// Every branch.
+    All,
+    /// The first branch; the others are cancelled.
+    Any,
+    /// `n` branches; the others are cancelled.
+    NOf(u32),
+}
+
+/// A system step.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AutoStep {
+    /// Effects requested when the step is entered.
+    pub effects: Vec<EffectSpec>,
+    /// When true, the case waits here until every effect is acknowledged.
+    #[serde(default)]
+    pub wait_for_ack: bool,
+    /// Step after.
+    pub next: String,
+}
+
+/// A side effect carried out by the runtime's outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "effect", rename_all = "snake_case", deny_unknown_fields)]
+pub enum EffectSpec {
+    /// Issue an e-licence (电子证照).
+    IssueCertificate {
+        /// Kind of licence, e.g. `民办学校办学许可证`.
+        licence: String,
+        /// Number pattern, e.g. `教民{office}{year}{seq:6}号`.
+        number_pattern: String,
+    },
+    /// Update a student-status registry.
+    SyncRegistry {
+        /// Which registry.
+        registry: Registry,
+    },
+    /// Send a notice.
+    Notify {
+        /// Who receives it.
+        to: Recipient,
+        /// Notice text.
+        template: String,
+    },
+}
+
+/// The two student-status registries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Registry {
+    /// 国网: the national student-status system.
+    National,
+    /// 省网: the provincial system.
+    Provincial,
+}
+
+/// Receiver of a notice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Recipient {
+    /// The applicant.
+    Applicant,
+    /// Staff of a role, in the case office.
+    Role(String),
+}
+
+/// Concludes the case.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EndStep {
+    /// How the case ends.
+    pub outcome: EndOutcome,
+}
+
+/// Outcomes an end step may give.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EndOutcome {
+    /// 准予 / 办结 with the result.
+    Approved,
+    /// 不予许可 / 不予认定.
+    Denied,
+    /// 终止.
+    Terminated,
+}
+
+/// A case-level timer.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CaseTimerSpec {
+    /// Name, e.g. `筹设期满`.
+    pub name: String,
+    /// When it is due.
+    pub due: TimerDue,
+    /// What it does.
+    pub action: CaseTimerAction,
+}
+
+/// When a case timer is due.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum TimerDue {
+    /// A period after approval.
+    AfterApproval(Limit),
+    /// The end of the date held in a form field (`YYYY-MM-DD`), while the case is open.
+    AtFormDate(String),
+}
+
+/// What a case timer does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseTimerAction {
+    /// Notify the applicant and the intake role.
+    Notify,
+    /// Conclude an undecided case as approved (视为准予, 行政许可法 art. 50).
+    DeemApproved,
+}
+
+/// The process before the reform.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Baseline {
+    /// Source of the old process.
+    pub source: String,
+    /// Old promised limit, when there was one.
+    #[serde(default)]
+    pub promised: Option<Limit>,
+    /// Old steps in order.
+    pub steps: Vec<BaselineStep>,
+}
+
+/// A step of the old process.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BaselineStep {
+    /// Identifier referenced by `merges`.
+    pub id: String,
+    /// Chinese name.
+    pub name: String,
+    /// Old step limit.
+    #[serde(default)]
+    pub limit: Option<Limit>,
+}
