@@ -50,6 +50,11 @@ pub enum Event {
         /// Materials.
         materials: BTreeMap<String, MaterialRef>,
     },
+    /// Deferred (容缺) materials have all come in for these codes.
+    DeferredSupplied {
+        /// Material codes now complete.
+        materials: Vec<String>,
+    },
     /// 受理.
     CaseAccepted {
         /// When it counts as accepted.

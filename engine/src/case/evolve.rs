@@ -34,6 +34,11 @@ pub fn evolve(state: &mut CaseState, event: &Event) {
                 state.status = Status::Received;
             }
         }
+        Event::DeferredSupplied { materials } => {
+            for m in materials {
+                state.deferred.remove(m);
+            }
+        }
         Event::CaseAccepted { at, deemed, deferred, legal, promised } => {
             state.accepted_at = Some(*at);
             state.deemed = *deemed;

@@ -201,6 +201,9 @@ impl Tx<'_> {
             .filter(|c| is_satisfied(self.service, c, &self.state.materials))
             .cloned()
             .collect();
+        if !done.is_empty() {
+            self.emit(Event::DeferredSupplied { materials: done.clone() });
+        }
         for code in &done {
             let timers: Vec<u32> = self
                 .state
