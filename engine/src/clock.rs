@@ -272,13 +272,12 @@ pub fn add_months(date: NaiveDate, months: u32) -> Result<NaiveDate, CalendarErr
     date.checked_add_months(chrono::Months::new(months)).ok_or(CalendarError::OutOfRange(date))
 }
 
-/// 民法典 art. 203: a period whose last day is a holiday ends at the end of the first
-/// working day after it.
+/// 民法典 art. 203: a period of days or months ends at the end of its last day, and a last
+/// day that is a holiday moves to the first working day after it. (Pauses can move the raw
+/// end into the middle of a day; the period still ends with that day, which keeps the
+/// deadline monotonic in pauses and limits.)
 fn roll_forward(deadline: DateTime<Utc>, calendar: &Calendar) -> Result<DateTime<Utc>, CalendarError> {
     let last_day = local_date(deadline - Duration::seconds(1));
-    if calendar.is_working_day(last_day)? {
-        return Ok(deadline);
-    }
-    let day = calendar.working_day_on_or_after(last_day)?;
+    let day = if calendar.is_working_day(last_day)? { last_day } else { calendar.working_day_on_or_after(last_day)? };
     Ok(start_of(day + Duration::days(1)))
 }
