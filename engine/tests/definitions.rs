@@ -56,7 +56,10 @@ fn a_wrong_type_names_the_field() {
 #[test]
 fn a_missing_target_and_an_undeclared_role_are_both_reported() {
     let text = licence_text()
-        .replace("{action: approve, label: 通过, next: assessment_join}\n\n  - id: expert_evaluation", "{action: approve, label: 通过, next: nowhere}\n\n  - id: expert_evaluation")
+        .replace(
+            "{action: approve, label: 通过, next: assessment_join}\n\n  - id: expert_evaluation",
+            "{action: approve, label: 通过, next: nowhere}\n\n  - id: expert_evaluation",
+        )
         .replace("    role: expert\n", "    role: professor\n");
     let err = load_err(&text);
     let (_, m) = problem(&err, "steps[1].actions[0].next");
@@ -158,14 +161,18 @@ fn an_office_field_missing_from_the_form_is_reported() {
 
 #[test]
 fn auto_approve_without_an_approve_action_is_reported() {
-    let text = MINIMAL.replace("    role: clerk\n    limit", "    role: clerk\n    on_timeout: {action: auto_refuse}\n    limit");
+    let text = MINIMAL
+        .replace("    role: clerk\n    limit", "    role: clerk\n    on_timeout: {action: auto_refuse}\n    limit");
     let (_, m) = problem(&load_err(&text), "steps[0].on_timeout");
     assert!(m.contains("refuse"), "{m}");
 }
 
 #[test]
 fn a_loop_of_routing_steps_is_reported() {
-    let text = MINIMAL.replace("branches: [{when: \"form.kind == 'a'\", next: done}]", "branches: [{when: \"form.kind == 'a'\", next: route}]");
+    let text = MINIMAL.replace(
+        "branches: [{when: \"form.kind == 'a'\", next: done}]",
+        "branches: [{when: \"form.kind == 'a'\", next: route}]",
+    );
     let (_, m) = problem(&load_err(&text), "steps[1]");
     assert!(m.contains("loops back"), "{m}");
 }

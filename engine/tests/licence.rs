@@ -25,14 +25,24 @@ fn form() -> serde_json::Value {
     serde_json::json!({"office_code": OFFICE, "school_name": "郑州市明德学校", "organiser_name": "明德教育集团"})
 }
 
-const ALL_BUT_CHARTER_AND_ACCOUNTANT: [&str; 6] =
-    ["preparation_approval", "preparation_report", "board_member_list", "asset_proof", "principal_credentials", "teacher_credentials"];
+const ALL_BUT_CHARTER_AND_ACCOUNTANT: [&str; 6] = [
+    "preparation_approval",
+    "preparation_report",
+    "board_member_list",
+    "asset_proof",
+    "principal_credentials",
+    "teacher_credentials",
+];
 
 /// Given a licence application submitted on Mon 2026-02-09 without its charter and
 /// accountant credentials.
 fn submitted() -> Case {
     let mut case = Case::new(service("private-school-licence.yaml"), cst(2026, 2, 9, 9, 0));
-    let submit = Command::SubmitCase { case_id: "C1".into(), form: form(), materials: materials(&ALL_BUT_CHARTER_AND_ACCOUNTANT) };
+    let submit = Command::SubmitCase {
+        case_id: "C1".into(),
+        form: form(),
+        materials: materials(&ALL_BUT_CHARTER_AND_ACCOUNTANT),
+    };
     case.ok(&school(), submit);
     case
 }
@@ -44,7 +54,8 @@ fn accepted() -> Case {
     let notice = vec![Deficiency { material: Some("charter".into()), note: "缺少学校章程".into() }];
     case.at(cst(2026, 2, 9, 10, 0)).ok(&clerk(), Command::RequestCorrection { deficiencies: notice });
     case.at(cst(2026, 2, 10, 9, 0)).ok(&school(), Command::SupplyMaterials { materials: materials(&["charter"]) });
-    case.at(cst(2026, 2, 10, 10, 0)).ok(&clerk(), Command::AcceptCase { deferred: vec!["accountant_credentials".into()] });
+    case.at(cst(2026, 2, 10, 10, 0))
+        .ok(&clerk(), Command::AcceptCase { deferred: vec!["accountant_credentials".into()] });
     case
 }
 
@@ -70,7 +81,8 @@ fn the_full_approval_path_pauses_for_rectification_and_issues_the_licence() {
     assert_eq!(case.state.status, Status::Paused);
     assert_eq!(case.state.promised.as_ref().unwrap().deadline, None, "paused clocks have no deadline");
 
-    case.at(cst(2026, 2, 24, 15, 0)).ok(&school(), Command::SupplyMaterials { materials: materials(&["accountant_credentials"]) });
+    case.at(cst(2026, 2, 24, 15, 0))
+        .ok(&school(), Command::SupplyMaterials { materials: materials(&["accountant_credentials"]) });
     assert!(case.state.deferred.is_empty());
     case.at(cst(2026, 2, 25, 10, 0)).complete(&school(), "rectification", "submit");
     // Paused from Fri 2/13 10:00 to Wed 2/25 10:00: 14 h + Sat 2/14 + Tue 2/24 + 10 h =
@@ -81,7 +93,8 @@ fn the_full_approval_path_pauses_for_rectification_and_issues_the_licence() {
 
     case.at(cst(2026, 2, 25, 15, 0)).complete(&staff("insp", "inspector", "41"), "rectification_check", "approve");
     case.at(cst(2026, 2, 26, 9, 0)).complete(&staff("appr", "approver", "4101"), "decision", "approve");
-    let events = case.at(cst(2026, 2, 27, 9, 0)).complete(&staff("appr", "approver", "4101"), "online_approval", "approve");
+    let events =
+        case.at(cst(2026, 2, 27, 9, 0)).complete(&staff("appr", "approver", "4101"), "online_approval", "approve");
     assert_eq!(case.state.outcome, Some(Outcome::Approved));
     assert!(events.iter().any(|e| matches!(e, Event::EffectRequested { effect } if matches!(&effect.spec, EffectSpec::IssueCertificate { licence, .. } if licence == "民办学校办学许可证"))));
     let promised = case.state.promised.as_ref().unwrap();
@@ -101,7 +114,8 @@ fn an_approval_with_deferred_materials_missing_is_withheld_until_they_come() {
     case.complete(&staff("appr", "approver", "4101"), "online_approval", "approve");
     assert_eq!(case.state.status, Status::AwaitingMaterials);
     assert_eq!(engine::case::status::public_status(&case.service, &case.state), "待补交容缺材料");
-    case.at(cst(2026, 2, 12, 9, 0)).ok(&school(), Command::SupplyMaterials { materials: materials(&["accountant_credentials"]) });
+    case.at(cst(2026, 2, 12, 9, 0))
+        .ok(&school(), Command::SupplyMaterials { materials: materials(&["accountant_credentials"]) });
     assert_eq!(case.state.outcome, Some(Outcome::Approved));
 }
 
@@ -114,26 +128,42 @@ fn a_second_notice_on_an_unchanged_submission_is_refused() {
     assert_eq!(again, Err(EngineError::UnchangedSinceNotice));
     case.ok(&school(), Command::SupplyMaterials { materials: materials(&["charter"]) });
     let events = case.ok(&clerk(), Command::RequestCorrection { deficiencies: notice() });
-    assert!(events.iter().any(|e| matches!(e, Event::CorrectionRequested { round: 2, .. })), "a second round after a change is allowed and numbered");
+    assert!(
+        events.iter().any(|e| matches!(e, Event::CorrectionRequested { round: 2, .. })),
+        "a second round after a change is allowed and numbered"
+    );
 }
 
 #[test]
 fn intake_refusals_give_their_reasons() {
     let mut case = submitted();
-    let accept = |deferred: &[&str]| Command::AcceptCase { deferred: deferred.iter().map(|s| (*s).to_owned()).collect() };
+    let accept =
+        |deferred: &[&str]| Command::AcceptCase { deferred: deferred.iter().map(|s| (*s).to_owned()).collect() };
     match case.run(&clerk(), accept(&["accountant_credentials"])) {
         Err(EngineError::MissingMaterials(m)) => assert_eq!(m, ["学校章程(charter)"]),
         other => panic!("{other:?}"),
     }
     assert_eq!(case.run(&clerk(), accept(&["charter"])), Err(EngineError::NotDeferrable("charter".into())));
-    assert_eq!(case.run(&staff("x", "inspector", "4101"), accept(&[])), Err(EngineError::MissingRole("window_clerk".into())));
+    assert_eq!(
+        case.run(&staff("x", "inspector", "4101"), accept(&[])),
+        Err(EngineError::MissingRole("window_clerk".into()))
+    );
     assert_eq!(case.run(&staff("x", "window_clerk", "3201"), accept(&[])), Err(EngineError::OutOfScope));
     assert_eq!(case.run(&staff("school-1", "window_clerk", "4101"), accept(&[])), Err(EngineError::OwnApplication));
     assert_eq!(case.run(&clerk(), Command::RequestCorrection { deficiencies: vec![] }), Err(EngineError::EmptyNotice));
     assert_eq!(case.run(&clerk(), Command::RefuseCase { reason: " ".into() }), Err(EngineError::ReasonRequired));
-    assert_eq!(case.run(&clerk(), Command::RateCase { score: 5, comment: String::new() }), Err(EngineError::NotApplicant));
-    assert!(matches!(case.run(&school(), Command::RateCase { score: 5, comment: String::new() }), Err(EngineError::WrongStatus { .. })));
-    assert_eq!(case.run(&school(), Command::SupplyMaterials { materials: materials(&["diploma"]) }), Err(EngineError::UnknownMaterial("diploma".into())));
+    assert_eq!(
+        case.run(&clerk(), Command::RateCase { score: 5, comment: String::new() }),
+        Err(EngineError::NotApplicant)
+    );
+    assert!(matches!(
+        case.run(&school(), Command::RateCase { score: 5, comment: String::new() }),
+        Err(EngineError::WrongStatus { .. })
+    ));
+    assert_eq!(
+        case.run(&school(), Command::SupplyMaterials { materials: materials(&["diploma"]) }),
+        Err(EngineError::UnknownMaterial("diploma".into()))
+    );
     assert!(matches!(case.run(&clerk(), Command::ClaimTask { task: 1 }), Err(EngineError::WrongStatus { .. })));
     assert!(case.events.len() == 2, "refused commands record nothing");
 }
@@ -143,9 +173,15 @@ fn refusal_at_the_window_concludes_and_the_applicant_rates_once() {
     let mut case = submitted();
     case.ok(&clerk(), Command::RefuseCase { reason: "不属于本机关职权范围".into() });
     assert_eq!(case.state.outcome, Some(Outcome::NotAccepted));
-    assert_eq!(case.run(&school(), Command::RateCase { score: 0, comment: String::new() }), Err(EngineError::InvalidScore(0)));
+    assert_eq!(
+        case.run(&school(), Command::RateCase { score: 0, comment: String::new() }),
+        Err(EngineError::InvalidScore(0))
+    );
     case.ok(&school(), Command::RateCase { score: 2, comment: "不满意".into() });
-    assert_eq!(case.run(&school(), Command::RateCase { score: 5, comment: String::new() }), Err(EngineError::AlreadyRated));
+    assert_eq!(
+        case.run(&school(), Command::RateCase { score: 5, comment: String::new() }),
+        Err(EngineError::AlreadyRated)
+    );
 }
 
 #[test]
@@ -153,8 +189,14 @@ fn no_notice_within_5_working_days_means_accepted_on_the_day_received() {
     let mut case = submitted();
     let timer = case.state.timers.values().find(|t| t.kind == TimerKind::DeemedAcceptance).unwrap().clone();
     assert_eq!(timer.due, end_of(2026, 2, 14), "5 working days after Mon 2/9: 2/10-2/13 and Sat 2/14 (调休)");
-    assert!(matches!(case.run(&Actor::system(), Command::FireTimer { timer: timer.id }), Err(EngineError::TimerNotDue(_))));
-    assert_eq!(case.at(end_of(2026, 2, 24)).run(&clerk(), Command::FireTimer { timer: timer.id }), Err(EngineError::NotSystem));
+    assert!(matches!(
+        case.run(&Actor::system(), Command::FireTimer { timer: timer.id }),
+        Err(EngineError::TimerNotDue(_))
+    ));
+    assert_eq!(
+        case.at(end_of(2026, 2, 24)).run(&clerk(), Command::FireTimer { timer: timer.id }),
+        Err(EngineError::NotSystem)
+    );
     case.fire_due();
     assert_eq!(case.state.status, Status::InProgress);
     assert!(case.state.deemed);
@@ -169,7 +211,10 @@ fn a_hearing_pauses_both_clocks_and_an_extension_moves_only_the_legal_one() {
     let mut case = accepted();
     let leader = staff("lead", "leader", "4101");
     let head = staff("head", "agency_head", "4101");
-    assert_eq!(case.run(&leader, Command::PauseClock { procedure: "auction".into() }), Err(EngineError::UnknownProcedure("auction".into())));
+    assert_eq!(
+        case.run(&leader, Command::PauseClock { procedure: "auction".into() }),
+        Err(EngineError::UnknownProcedure("auction".into()))
+    );
     assert_eq!(case.run(&leader, Command::ResumeClock), Err(EngineError::NotPaused));
     case.at(cst(2026, 2, 12, 0, 0)).ok(&leader, Command::PauseClock { procedure: "hearing".into() });
     assert_eq!(case.run(&leader, Command::PauseClock { procedure: "hearing".into() }), Err(EngineError::AlreadyPaused));
@@ -182,7 +227,11 @@ fn a_hearing_pauses_both_clocks_and_an_extension_moves_only_the_legal_one() {
     assert_eq!(case.run(&head, extend(5, "")), Err(EngineError::ReasonRequired));
     assert_eq!(case.run(&head, extend(11, "专家论证")), Err(EngineError::ExtensionExceeded { max: 10, used: 0 }));
     case.ok(&head, extend(5, "需组织专家论证"));
-    assert_eq!(case.state.legal.as_ref().unwrap().deadline, Some(end_of(2026, 7, 6)), "legal 6/29 (after the pause) + 5 WD");
+    assert_eq!(
+        case.state.legal.as_ref().unwrap().deadline,
+        Some(end_of(2026, 7, 6)),
+        "legal 6/29 (after the pause) + 5 WD"
+    );
     assert_eq!(case.state.promised.as_ref().unwrap().deadline, Some(end_of(2026, 3, 2)), "the promise does not move");
     assert_eq!(case.run(&head, extend(6, "再延")), Err(EngineError::ExtensionExceeded { max: 10, used: 5 }));
 }
@@ -191,14 +240,21 @@ fn a_hearing_pauses_both_clocks_and_an_extension_moves_only_the_legal_one() {
 fn clock_timers_follow_the_clocks_and_fire_warning_then_overdue() {
     let mut case = accepted();
     let promised = case.state.promised.clone().unwrap();
-    let due: Vec<_> = case.state.timers.values().filter(|t| matches!(t.kind, TimerKind::Clock { .. })).map(|t| t.due).collect();
+    let due: Vec<_> =
+        case.state.timers.values().filter(|t| matches!(t.kind, TimerKind::Clock { .. })).map(|t| t.due).collect();
     assert!(due.contains(&promised.deadline.unwrap()) && due.contains(&promised.warn_at.unwrap()));
     case.at(end_of(2026, 2, 28)).fire_due();
     assert_eq!(case.state.promised.as_ref().unwrap().level, Level::Overdue);
     assert_eq!(case.state.legal.as_ref().unwrap().level, Level::Normal);
     let task_levels: Vec<Level> = case.state.tasks.values().map(|t| t.clock.as_ref().unwrap().level).collect();
     assert_eq!(task_levels, [Level::Overdue, Level::Overdue]);
-    assert!(case.state.effects.values().any(|e| matches!(&e.spec, EffectSpec::Notify { template, .. } if template.contains("专家评估"))), "on_timeout notify for the expert step");
+    assert!(
+        case.state
+            .effects
+            .values()
+            .any(|e| matches!(&e.spec, EffectSpec::Notify { template, .. } if template.contains("专家评估"))),
+        "on_timeout notify for the expert step"
+    );
 }
 
 #[test]
@@ -208,7 +264,10 @@ fn the_applicant_may_withdraw_before_conclusion_but_nobody_else() {
     case.ok(&school(), Command::WithdrawCase { reason: "暂缓办学".into() });
     assert_eq!(case.state.outcome, Some(Outcome::Withdrawn));
     assert!(case.state.tasks.is_empty() && case.state.timers.is_empty());
-    assert!(matches!(case.run(&school(), Command::WithdrawCase { reason: "x".into() }), Err(EngineError::WrongStatus { .. })));
+    assert!(matches!(
+        case.run(&school(), Command::WithdrawCase { reason: "x".into() }),
+        Err(EngineError::WrongStatus { .. })
+    ));
 }
 
 #[test]
@@ -217,7 +276,10 @@ fn tasks_are_claimed_once_and_only_by_their_role_in_scope() {
     let task = case.task("site_inspection");
     let a = staff("insp-a", "inspector", "4101");
     let b = staff("insp-b", "inspector", "410102");
-    assert_eq!(case.run(&staff("x", "expert", "4101"), Command::ClaimTask { task }), Err(EngineError::MissingRole("inspector".into())));
+    assert_eq!(
+        case.run(&staff("x", "expert", "4101"), Command::ClaimTask { task }),
+        Err(EngineError::MissingRole("inspector".into()))
+    );
     assert_eq!(case.run(&staff("x", "inspector", "4102"), Command::ClaimTask { task }), Err(EngineError::OutOfScope));
     case.ok(&a, Command::ClaimTask { task });
     assert_eq!(case.run(&a, Command::ClaimTask { task }), Err(EngineError::AlreadyClaimed));

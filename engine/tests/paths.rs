@@ -21,8 +21,15 @@ fn accept(case: &mut Case, clerk: &Actor) {
 
 // ---------- 教师资格认定 ----------
 
-const TEACHER_MATERIALS: [&str; 7] =
-    ["photo", "identity_card", "education_certificate", "putonghua_certificate", "medical_report", "ntce_certificate", "conduct_commitment"];
+const TEACHER_MATERIALS: [&str; 7] = [
+    "photo",
+    "identity_card",
+    "education_certificate",
+    "putonghua_certificate",
+    "medical_report",
+    "ntce_certificate",
+    "conduct_commitment",
+];
 
 fn teacher_form() -> serde_json::Value {
     serde_json::json!({"office_code": "410102", "name": "张三", "id_card": "11010519491231002X", "teaching_level": "小学",
@@ -111,7 +118,9 @@ fn a_transfer_is_one_click_then_four_offices_then_both_registries() {
     case.complete(&sending_school, "sending_school", "approve");
     case.complete(&staff("b2", "bureau_registrar", "440524"), "sending_bureau", "approve");
     assert_eq!(case.state.waiting_at.as_deref(), Some("registry_sync"));
-    let registry = |r: Registry| *case.state.effects.iter().find(|(_, e)| e.spec == EffectSpec::SyncRegistry { registry: r }).unwrap().0;
+    let registry = |r: Registry| {
+        *case.state.effects.iter().find(|(_, e)| e.spec == EffectSpec::SyncRegistry { registry: r }).unwrap().0
+    };
     let (national, provincial) = (registry(Registry::National), registry(Registry::Provincial));
     let system = Actor::system();
     case.ok(&system, Command::SettleEffect { effect: national, delivered: true, detail: "国网已变更".into() });
@@ -122,7 +131,10 @@ fn a_transfer_is_one_click_then_four_offices_then_both_registries() {
     case.ok(&system, Command::SettleEffect { effect: provincial, delivered: true, detail: "省网已变更".into() });
     assert_eq!(case.state.outcome, Some(Outcome::Approved));
     assert!(case.state.incidents.is_empty());
-    assert_eq!(case.run(&system, Command::SettleEffect { effect: provincial, delivered: true, detail: String::new() }), Err(EngineError::EffectNotFound(provincial)));
+    assert_eq!(
+        case.run(&system, Command::SettleEffect { effect: provincial, delivered: true, detail: String::new() }),
+        Err(EngineError::EffectNotFound(provincial))
+    );
 }
 
 #[test]
@@ -131,7 +143,12 @@ fn a_late_transfer_step_turns_red_and_notifies() {
     case.at(end_of(2025, 10, 16)).fire_due();
     let task = &case.state.tasks[&case.task("receiving_school")];
     assert_eq!(task.clock.as_ref().unwrap().level, Level::Overdue);
-    assert!(case.state.effects.values().any(|e| matches!(&e.spec, EffectSpec::Notify { template, .. } if template.contains("已超期"))));
+    assert!(
+        case.state
+            .effects
+            .values()
+            .any(|e| matches!(&e.spec, EffectSpec::Notify { template, .. } if template.contains("已超期")))
+    );
     case.complete(&staff("s1", "school_registrar", "110105001"), "receiving_school", "approve");
     case.complete(&staff("b1", "bureau_registrar", "110105"), "receiving_bureau", "refuse");
     assert_eq!(case.state.outcome, Some(Outcome::Denied));
@@ -167,7 +184,9 @@ fn placement_goes_home_when_there_are_seats_else_to_another_district() {
         let task = case.task("eligibility_review");
         let bad = serde_json::json!({"home_district_has_seats": "yes"}).as_object().unwrap().clone();
         let refused = case.run(&clerk, Command::CompleteTask { task, action: "approve".into(), data: bad });
-        assert!(matches!(refused, Err(EngineError::BadData { ref field, .. }) if field == "data.home_district_has_seats"));
+        assert!(
+            matches!(refused, Err(EngineError::BadData { ref field, .. }) if field == "data.home_district_has_seats")
+        );
         let data = serde_json::json!({"home_district_has_seats": seats}).as_object().unwrap().clone();
         case.ok(&clerk, Command::CompleteTask { task, action: "approve".into(), data });
         assert!(case.state.tasks.values().any(|t| t.step == next), "{seats}: {:?}", case.state.tasks);
@@ -180,7 +199,13 @@ fn placement_goes_home_when_there_are_seats_else_to_another_district() {
 fn an_undecided_renewal_is_deemed_granted_at_the_licence_expiry() {
     let mut case = Case::new(service("licence-renewal.yaml"), cst(2026, 3, 2, 9, 0));
     let form = serde_json::json!({"office_code": "410102", "school_name": "明德学校", "licence_number": "教民141010270000012号", "licence_expires_on": "2026-03-31"});
-    submit(&mut case, &Actor::applicant("s"), form, &["renewal_application", "school_licence", "annual_reports", "charter", "audit_report"]).unwrap();
+    submit(
+        &mut case,
+        &Actor::applicant("s"),
+        form,
+        &["renewal_application", "school_licence", "annual_reports", "charter", "audit_report"],
+    )
+    .unwrap();
     accept(&mut case, &staff("c", "window_clerk", "4101"));
     let expiry = case.state.timers.values().find(|t| matches!(t.kind, TimerKind::Case { .. })).unwrap();
     assert_eq!(expiry.due, end_of(2026, 3, 31));
@@ -193,7 +218,8 @@ fn an_undecided_renewal_is_deemed_granted_at_the_licence_expiry() {
 // ---------- 民办学校筹设 / 分立合并 / 变更 / 终止 ----------
 
 fn school_form(extra: serde_json::Value) -> serde_json::Value {
-    let mut form = serde_json::json!({"office_code": "410102", "school_name": "明德学校", "organiser_name": "明德集团"});
+    let mut form =
+        serde_json::json!({"office_code": "410102", "school_name": "明德学校", "organiser_name": "明德集团"});
     form.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
     form
 }
@@ -202,10 +228,18 @@ fn school_form(extra: serde_json::Value) -> serde_json::Value {
 fn preparation_counts_30_calendar_days_rolled_past_national_day_and_expires_after_3_years() {
     let mut case = Case::new(service("private-school-preparation.yaml"), cst(2026, 9, 4, 9, 0));
     let form = school_form(serde_json::json!({"has_donated_assets": true}));
-    let refused = submit(&mut case, &Actor::applicant("s"), form.clone(), &["application_report", "organiser_identity", "asset_proof"]);
+    let refused = submit(
+        &mut case,
+        &Actor::applicant("s"),
+        form.clone(),
+        &["application_report", "organiser_identity", "asset_proof"],
+    );
     assert!(refused.is_ok());
     let clerk = staff("c", "window_clerk", "4101");
-    assert!(matches!(case.run(&clerk, Command::AcceptCase { deferred: vec![] }), Err(EngineError::MissingMaterials(_))), "the donation agreement is required when assets are donated");
+    assert!(
+        matches!(case.run(&clerk, Command::AcceptCase { deferred: vec![] }), Err(EngineError::MissingMaterials(_))),
+        "the donation agreement is required when assets are donated"
+    );
     case.ok(&Actor::applicant("s"), Command::SupplyMaterials { materials: materials(&["donation_agreement"]) });
     case.at(cst(2026, 9, 5, 10, 0));
     accept(&mut case, &clerk);
@@ -217,13 +251,26 @@ fn preparation_counts_30_calendar_days_rolled_past_national_day_and_expires_afte
     let expiry = case.state.timers.values().find(|t| matches!(t.kind, TimerKind::Case { .. })).unwrap();
     assert_eq!(expiry.due, end_of(2029, 9, 10), "筹设期满 36 months after approval");
     case.at(end_of(2029, 9, 10)).fire_due();
-    assert!(case.state.effects.values().any(|e| matches!(&e.spec, EffectSpec::Notify { template, .. } if template == "筹设期满")));
+    assert!(
+        case.state
+            .effects
+            .values()
+            .any(|e| matches!(&e.spec, EffectSpec::Notify { template, .. } if template == "筹设期满"))
+    );
 }
 
 #[test]
 fn a_split_counts_3_months_and_extends_in_calendar_days() {
     let mut case = Case::new(service("private-school-split-merge.yaml"), cst(2025, 11, 30, 9, 0));
-    let codes = ["application", "board_resolution", "split_merge_agreement", "liquidation_report", "student_placement_plan", "charter", "school_licence"];
+    let codes = [
+        "application",
+        "board_resolution",
+        "split_merge_agreement",
+        "liquidation_report",
+        "student_placement_plan",
+        "charter",
+        "school_licence",
+    ];
     submit(&mut case, &Actor::applicant("s"), school_form(serde_json::json!({})), &codes).unwrap();
     accept(&mut case, &staff("c", "window_clerk", "4101"));
     // 11/30 + 3 months = 2/28/2026, a Saturday that is a 调休 working day: no roll.
@@ -239,7 +286,11 @@ fn a_change_of_address_starts_with_a_site_inspection() {
     let clerk = staff("c", "window_clerk", "4101");
     for (kind, codes, first) in [
         ("address", vec!["new_site_title", "new_site_safety"], "site_inspection"),
-        ("organiser", vec!["organiser_change_agreement", "new_organiser_qualification", "liquidation_report"], "review"),
+        (
+            "organiser",
+            vec!["organiser_change_agreement", "new_organiser_qualification", "liquidation_report"],
+            "review",
+        ),
     ] {
         let mut case = Case::new(service("private-school-change.yaml"), cst(2026, 6, 1, 9, 0));
         let mut all = vec!["change_application", "board_resolution", "school_licence"];
@@ -253,7 +304,15 @@ fn a_change_of_address_starts_with_a_site_inspection() {
 #[test]
 fn a_termination_ends_terminated_and_returns_the_licence() {
     let mut case = Case::new(service("private-school-termination.yaml"), cst(2026, 6, 1, 9, 0));
-    let codes = ["termination_application", "board_resolution", "termination_announcement", "termination_plan", "student_placement_plan", "liquidation_report", "school_licence"];
+    let codes = [
+        "termination_application",
+        "board_resolution",
+        "termination_announcement",
+        "termination_plan",
+        "student_placement_plan",
+        "liquidation_report",
+        "school_licence",
+    ];
     submit(&mut case, &Actor::applicant("s"), school_form(serde_json::json!({})), &codes).unwrap();
     accept(&mut case, &staff("c", "window_clerk", "4101"));
     case.complete(&staff("r", "reviewer", "4101"), "review", "approve");
@@ -264,7 +323,11 @@ fn a_termination_ends_terminated_and_returns_the_licence() {
 #[test]
 fn visits_beyond_the_service_maximum_are_flagged() {
     let mut case = transfer(cst(2025, 9, 26, 10, 0));
-    let events = case.ok(&staff("b1", "bureau_registrar", "110105"), Command::RecordVisit { purpose: "现场核验".into() });
+    let events =
+        case.ok(&staff("b1", "bureau_registrar", "110105"), Command::RecordVisit { purpose: "现场核验".into() });
     assert!(matches!(events[0], Event::VisitRecorded { visits: 1, over_limit: true, .. }), "转学 promises zero visits");
-    assert_eq!(case.run(&Actor::applicant("x"), Command::RecordVisit { purpose: String::new() }), Err(EngineError::OutOfScope));
+    assert_eq!(
+        case.run(&Actor::applicant("x"), Command::RecordVisit { purpose: String::new() }),
+        Err(EngineError::OutOfScope)
+    );
 }

@@ -78,7 +78,16 @@ proptest! {
 #[test]
 fn loading_the_2027_notice_recomputes_an_open_deadline_that_crosses_it() {
     let mut case = Case::new(service("private-school-licence.yaml"), cst(2026, 12, 28, 9, 0));
-    let codes = ["preparation_approval", "preparation_report", "charter", "board_member_list", "asset_proof", "principal_credentials", "teacher_credentials", "accountant_credentials"];
+    let codes = [
+        "preparation_approval",
+        "preparation_report",
+        "charter",
+        "board_member_list",
+        "asset_proof",
+        "principal_credentials",
+        "teacher_credentials",
+        "accountant_credentials",
+    ];
     let form = serde_json::json!({"office_code": "410102", "school_name": "明德学校", "organiser_name": "明德集团"});
     case.ok(&Actor::applicant("s"), Command::SubmitCase { case_id: "C".into(), form, materials: materials(&codes) });
     case.ok(&staff("c", "window_clerk", "4101"), Command::AcceptCase { deferred: vec![] });
@@ -100,7 +109,11 @@ fn loading_the_2027_notice_recomputes_an_open_deadline_that_crosses_it() {
     for e in &events {
         engine::case::evolve(&mut state, e);
     }
-    assert_eq!(state.promised.as_ref().unwrap().deadline, Some(end_of(2027, 1, 11)), "元旦 2027 pushes it one working day");
+    assert_eq!(
+        state.promised.as_ref().unwrap().deadline,
+        Some(end_of(2027, 1, 11)),
+        "元旦 2027 pushes it one working day"
+    );
     assert!(state.timers.values().any(|t| t.due == end_of(2027, 1, 11)), "the overdue timer moved with it");
     let again = engine::case::decide(&case.service, &state, &Command::RecomputeDeadlines, &ctx).unwrap();
     assert!(again.is_empty(), "nothing to do when nothing changed");
@@ -112,7 +125,8 @@ fn the_hash_chain_verifies_and_names_the_first_edited_event() {
     let form = serde_json::json!({"student_name": "李四", "student_id_card": "440524188001010014", "student_number": "G1",
         "guardian_name": "李父", "receiving_school_code": "110105001", "receiving_bureau_code": "110105",
         "sending_school_code": "440524003", "sending_bureau_code": "440524", "reason": "调动"});
-    let first = case.ok(&Actor::applicant("g"), Command::SubmitCase { case_id: "C9".into(), form, materials: materials(&[]) });
+    let first =
+        case.ok(&Actor::applicant("g"), Command::SubmitCase { case_id: "C9".into(), form, materials: materials(&[]) });
     let mut records = seal("C9", None, cst(2025, 9, 26, 10, 0), "g", first);
     let second = case.complete(&staff("s1", "school_registrar", "110105001"), "receiving_school", "approve");
     let last = records.last().unwrap();
@@ -121,7 +135,9 @@ fn the_hash_chain_verifies_and_names_the_first_edited_event() {
     verify(&records).unwrap();
 
     let mut edited = records.clone();
-    if let Event::TaskCompleted { action, .. } = &mut edited.iter_mut().find(|r| matches!(r.event, Event::TaskCompleted { .. })).unwrap().event {
+    if let Event::TaskCompleted { action, .. } =
+        &mut edited.iter_mut().find(|r| matches!(r.event, Event::TaskCompleted { .. })).unwrap().event
+    {
         *action = "refuse".into();
     }
     let at = edited.iter().position(|r| matches!(r.event, Event::TaskCompleted { .. })).unwrap();

@@ -26,5 +26,8 @@ fn the_json_schema_in_workflows_is_current() {
         std::fs::write(&path, &generated).unwrap();
     }
     let stored = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(stored == generated, "workflows/service-definition.schema.json is stale: run UPDATE_SCHEMA=1 cargo test -p engine --test services");
+    assert!(
+        stored == generated,
+        "workflows/service-definition.schema.json is stale: run UPDATE_SCHEMA=1 cargo test -p engine --test services"
+    );
 }

@@ -33,11 +33,12 @@ impl<'a> Tx<'a> {
                 let codes: Vec<String> = self.state.materials.keys().cloned().collect();
                 let facts =
                     crate::definition::expr::Facts { form: &self.state.form, data: &facts_data, materials: &codes };
+                let prepared = facts.prepare().map_err(EngineError::Condition)?;
                 let mut next = d.otherwise.as_str();
                 for (i, b) in d.branches.iter().enumerate() {
                     let cond =
                         service.branch_condition(id, i).ok_or_else(|| EngineError::MissingStep(id.to_owned()))?;
-                    if cond.eval(facts).map_err(EngineError::Condition)? {
+                    if cond.eval_in(&prepared).map_err(EngineError::Condition)? {
                         next = &b.next;
                         break;
                     }

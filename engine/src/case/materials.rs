@@ -42,11 +42,17 @@ pub fn missing<'s>(
     let codes: Vec<String> = materials.keys().cloned().collect();
     let empty = serde_json::Value::Object(serde_json::Map::new());
     let facts = Facts { form: &state.form, data: &empty, materials: &codes };
+    let mut prepared = None;
     let present = |c: &str| materials.contains_key(c);
     let mut out = Vec::new();
     for m in &service.spec.materials {
         let required = match service.required_when(&m.code) {
-            Some(cond) => cond.eval(facts)?,
+            Some(cond) => {
+                if prepared.is_none() {
+                    prepared = Some(facts.prepare()?);
+                }
+                prepared.as_ref().map_or(Ok(false), |p| cond.eval_in(p))?
+            }
             None => m.required,
         };
         if required && !also.contains(&m.code) && !satisfied(m, &present) {

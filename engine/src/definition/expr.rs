@@ -44,6 +44,24 @@ pub struct Facts<'a> {
     pub materials: &'a [String],
 }
 
+/// Facts converted to CEL values, ready to evaluate conditions against.
+pub struct Prepared<'a>(Context<'a, 'a>);
+
+impl Facts<'_> {
+    /// Converts the facts to CEL values once.
+    ///
+    /// # Errors
+    /// A message when a value cannot be converted.
+    pub fn prepare(&self) -> Result<Prepared<'static>, String> {
+        let mut context = Context::with_env(ENV.clone());
+        let err = |e: cel::SerializationError| e.to_string();
+        context.add_variable_from_value("form", cel::to_value(self.form).map_err(err)?);
+        context.add_variable_from_value("data", cel::to_value(self.data).map_err(err)?);
+        context.add_variable_from_value("materials", cel::to_value(self.materials).map_err(err)?);
+        Ok(Prepared(context))
+    }
+}
+
 impl Condition {
     /// Parses a condition and checks it names only the known variables.
     ///
@@ -69,12 +87,16 @@ impl Condition {
     /// # Errors
     /// A message when evaluation fails (a missing field, wrong types) or is not a bool.
     pub fn eval(&self, facts: Facts<'_>) -> Result<bool, String> {
-        let mut context = Context::with_env(ENV.clone());
-        let err = |e: cel::SerializationError| e.to_string();
-        context.add_variable_from_value("form", cel::to_value(facts.form).map_err(err)?);
-        context.add_variable_from_value("data", cel::to_value(facts.data).map_err(err)?);
-        context.add_variable_from_value("materials", cel::to_value(facts.materials).map_err(err)?);
-        match self.program.execute(&context) {
+        self.eval_in(&facts.prepare()?)
+    }
+
+    /// Evaluates the condition against facts converted once with [`Facts::prepare`], for
+    /// several conditions over the same case.
+    ///
+    /// # Errors
+    /// As [`Condition::eval`].
+    pub fn eval_in(&self, prepared: &Prepared<'_>) -> Result<bool, String> {
+        match self.program.execute(&prepared.0) {
             Ok(Value::Bool(b)) => Ok(b),
             Ok(other) => Err(format!("`{}` gives {:?}, not a bool", self.source, other.type_of())),
             Err(e) => Err(format!("`{}`: {e}", self.source)),

@@ -73,7 +73,12 @@ impl Case {
 
     /// The open task at a step.
     pub fn task(&self, step: &str) -> u32 {
-        self.state.tasks.values().find(|t| t.step == step).unwrap_or_else(|| panic!("no open task at {step}: {:?}", self.state.tasks)).id
+        self.state
+            .tasks
+            .values()
+            .find(|t| t.step == step)
+            .unwrap_or_else(|| panic!("no open task at {step}: {:?}", self.state.tasks))
+            .id
     }
 
     pub fn complete(&mut self, actor: &Actor, step: &str, action: &str) -> Vec<Event> {

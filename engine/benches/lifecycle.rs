@@ -1,0 +1,122 @@
+//! Whole case lifecycles per shipped service: every transition is `decide` + `evolve`.
+//! The throughput reported is transitions (commands) per second on one core.
+#![allow(missing_docs, clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use engine::case::state::{MaterialRef, Status};
+use engine::case::{Actor, CaseState, Command, Context, decide, evolve};
+use engine::definition::{StepKind, TaskStep};
+use engine::{Calendar, Service};
+
+/// A valid form for any service: enum fields take their first value, dates a future date,
+/// other strings an office code.
+fn form(service: &Service) -> serde_json::Value {
+    let props = service.spec.form["properties"].as_object().unwrap();
+    let form = props.iter().map(|(k, p)| {
+        let v = if let Some(e) = p.get("enum") {
+            e[0].clone()
+        } else if p.get("format").and_then(|f| f.as_str()) == Some("date") {
+            serde_json::json!("2030-06-30")
+        } else {
+            match p.get("type").and_then(|t| t.as_str()) {
+                Some("boolean") => serde_json::json!(true),
+                Some("integer" | "number") => serde_json::json!(1),
+                _ => serde_json::json!("410102001"),
+            }
+        };
+        (k.clone(), v)
+    });
+    serde_json::Value::Object(form.collect())
+}
+
+fn all_materials(service: &Service) -> BTreeMap<String, MaterialRef> {
+    let mut out = BTreeMap::new();
+    for m in &service.spec.materials {
+        let codes: Vec<&str> = match m.any_of.first() {
+            Some(a) => a.all_of.iter().map(|d| d.code.as_str()).collect(),
+            None => vec![m.code.as_str()],
+        };
+        for c in codes {
+            out.insert(c.to_owned(), MaterialRef { sha256: "0".repeat(64), file_name: "f.pdf".into() });
+        }
+    }
+    out
+}
+
+/// Runs one case from submission to conclusion on the approval path; returns transitions.
+fn lifecycle(
+    service: &Service,
+    calendar: &Calendar,
+    start: DateTime<Utc>,
+    form: &serde_json::Value,
+    materials: &BTreeMap<String, MaterialRef>,
+) -> usize {
+    let applicant = Actor::applicant("applicant");
+    let roles: Vec<String> = service.spec.roles.iter().map(|r| r.code.clone()).collect();
+    let staff = Actor { user: "staff".into(), roles, office: "41".into() };
+    let system = Actor::system();
+    let mut state = CaseState::default();
+    let mut now = start;
+    let mut n = 0;
+    let mut step = |state: &mut CaseState, actor: &Actor, command: Command, now: DateTime<Utc>| {
+        let ctx = Context { now, calendar, actor };
+        for e in decide(service, state, &command, &ctx).unwrap() {
+            evolve(state, &e);
+        }
+        n += 1;
+    };
+    step(
+        &mut state,
+        &applicant,
+        Command::SubmitCase { case_id: "B".into(), form: form.clone(), materials: materials.clone() },
+        now,
+    );
+    if state.status == Status::Received {
+        step(&mut state, &staff, Command::AcceptCase { deferred: vec![] }, now);
+    }
+    while !state.is_concluded() {
+        now += Duration::hours(3);
+        if let Some(task) = state.tasks.values().next().cloned() {
+            let Some(StepKind::Task(TaskStep { actions, outputs, .. })) = service.step(&task.step).map(|s| &s.kind)
+            else {
+                unreachable!()
+            };
+            let action = actions.iter().find(|a| a.action == "approve").unwrap_or(&actions[0]).action.clone();
+            let data = outputs.keys().map(|k| (k.clone(), serde_json::json!(true))).collect();
+            let actor = if task.role == "applicant" { &applicant } else { &staff };
+            step(&mut state, actor, Command::CompleteTask { task: task.id, action, data }, now);
+        } else if let Some(effect) = state.effects.keys().next().copied() {
+            step(&mut state, &system, Command::SettleEffect { effect, delivered: true, detail: String::new() }, now);
+        } else {
+            panic!("stuck at {:?}", state.status);
+        }
+    }
+    step(&mut state, &applicant, Command::RateCase { score: 5, comment: String::new() }, now);
+    n
+}
+
+fn lifecycles(c: &mut Criterion) {
+    let calendar = Calendar::china_official();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../workflows/services");
+    let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    let start = engine::calendar::china().with_ymd_and_hms(2026, 4, 20, 9, 0, 0).unwrap().with_timezone(&Utc);
+    let mut group = c.benchmark_group("lifecycle");
+    for path in files {
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        let service = Service::from_yaml(&name, &std::fs::read_to_string(&path).unwrap()).unwrap();
+        let (form, materials) = (form(&service), all_materials(&service));
+        let transitions = lifecycle(&service, &calendar, start, &form, &materials);
+        group.throughput(Throughput::Elements(transitions as u64));
+        group.bench_function(format!("{name} ({transitions} transitions)"), |b| {
+            b.iter(|| lifecycle(&service, &calendar, start, &form, &materials))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, lifecycles);
+criterion_main!(benches);
