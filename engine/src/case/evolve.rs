@@ -16,7 +16,7 @@ pub fn evolve(state: &mut CaseState, event: &Event) {
             state.applicant.clone_from(applicant);
             state.office.clone_from(office);
             state.form = form.clone();
-            state.materials.clone_from(materials);
+            state.materials = std::sync::Arc::new(materials.clone());
             state.batch.clone_from(batch);
             state.received_at = Some(*at);
             state.status = Status::Received;
@@ -26,7 +26,7 @@ pub fn evolve(state: &mut CaseState, event: &Event) {
             state.status = Status::CorrectionRequested;
         }
         Event::MaterialsSupplied { materials } => {
-            state.materials.extend(materials.iter().map(|(k, v)| (k.clone(), v.clone())));
+            std::sync::Arc::make_mut(&mut state.materials).extend(materials.iter().map(|(k, v)| (k.clone(), v.clone())));
             if let Some(n) = state.corrections.last_mut() {
                 n.answered = true;
             }
@@ -58,7 +58,9 @@ pub fn evolve(state: &mut CaseState, event: &Event) {
         }
         Event::TaskCompleted { task, data, .. } => {
             state.tasks.remove(task);
-            state.data.extend(data.iter().map(|(k, v)| (k.clone(), v.clone())));
+            if !data.is_empty() {
+                std::sync::Arc::make_mut(&mut state.data).extend(data.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
         }
         Event::TaskCancelled { task } => {
             state.tasks.remove(task);

@@ -29,7 +29,7 @@ impl<'a> Tx<'a> {
         match self.step_kind(id)? {
             StepKind::Task(task) => self.open_task(id, task),
             StepKind::Decision(d) => {
-                let facts_data = serde_json::Value::Object(self.state.data.clone().into_iter().collect());
+                let facts_data = serde_json::Value::Object(self.state.data.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
                 let codes: Vec<String> = self.state.materials.keys().cloned().collect();
                 let facts =
                     crate::definition::expr::Facts { form: &self.state.form, data: &facts_data, materials: &codes };

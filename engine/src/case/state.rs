@@ -221,10 +221,10 @@ pub struct CaseState {
     pub office: String,
     /// Application form.
     pub form: Arc<serde_json::Value>,
-    /// Outputs of completed tasks, by name.
-    pub data: BTreeMap<String, serde_json::Value>,
-    /// Supplied materials by code.
-    pub materials: BTreeMap<String, MaterialRef>,
+    /// Outputs of completed tasks, by name (shared: cloning a state for a decision is cheap).
+    pub data: Arc<BTreeMap<String, serde_json::Value>>,
+    /// Supplied materials by code (shared, as `data`).
+    pub materials: Arc<BTreeMap<String, MaterialRef>>,
     /// When received.
     pub received_at: Option<DateTime<Utc>>,
     /// When accepted (deemed acceptance: the day received).
