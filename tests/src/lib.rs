@@ -1,1 +1,1 @@
-//! placeholder
+//! Integration tests over HTTP on SQLite and PostgreSQL, to come with the runtime and API issues.

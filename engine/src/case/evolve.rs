@@ -26,7 +26,8 @@ pub fn evolve(state: &mut CaseState, event: &Event) {
             state.status = Status::CorrectionRequested;
         }
         Event::MaterialsSupplied { materials } => {
-            std::sync::Arc::make_mut(&mut state.materials).extend(materials.iter().map(|(k, v)| (k.clone(), v.clone())));
+            std::sync::Arc::make_mut(&mut state.materials)
+                .extend(materials.iter().map(|(k, v)| (k.clone(), v.clone())));
             if let Some(n) = state.corrections.last_mut() {
                 n.answered = true;
             }

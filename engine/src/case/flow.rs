@@ -29,7 +29,8 @@ impl<'a> Tx<'a> {
         match self.step_kind(id)? {
             StepKind::Task(task) => self.open_task(id, task),
             StepKind::Decision(d) => {
-                let facts_data = serde_json::Value::Object(self.state.data.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
+                let facts_data =
+                    serde_json::Value::Object(self.state.data.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
                 let codes: Vec<String> = self.state.materials.keys().cloned().collect();
                 let facts =
                     crate::definition::expr::Facts { form: &self.state.form, data: &facts_data, materials: &codes };
@@ -230,11 +231,11 @@ impl<'a> Tx<'a> {
         self.emit(Event::EffectDelivered { effect: id, detail: detail.to_owned() });
         let waiting = self.state.waiting_at.clone();
         let pending = self.state.effects.values().any(|e| e.step == waiting);
-        if let (Some(at), false, true) = (waiting, pending, step == self.state.waiting_at) {
-            if let StepKind::Auto(a) = self.step_kind(&at)? {
-                let next = a.next.clone();
-                return self.pass(&at, &next, 0);
-            }
+        if let (Some(at), false, true) = (waiting, pending, step == self.state.waiting_at)
+            && let StepKind::Auto(a) = self.step_kind(&at)?
+        {
+            let next = a.next.clone();
+            return self.pass(&at, &next, 0);
         }
         Ok(())
     }

@@ -169,9 +169,8 @@ impl Tx<'_> {
         self.require_applicant()?;
         let intake = [Status::Received, Status::CorrectionRequested];
         let later = [Status::InProgress, Status::Paused, Status::AwaitingMaterials];
-        if !intake.contains(&self.state.status)
-            && !(later.contains(&self.state.status) && !self.state.deferred.is_empty())
-        {
+        let deferred_open = later.contains(&self.state.status) && !self.state.deferred.is_empty();
+        if !intake.contains(&self.state.status) && !deferred_open {
             return Err(EngineError::WrongStatus { command: "supplyMaterials", status: self.state.status });
         }
         if materials.is_empty() {

@@ -149,10 +149,10 @@ impl<'a> Checker<'a> {
             if m.any_of.iter().any(|a| a.all_of.is_empty()) {
                 self.problem(format!("{path}.any_of"), "an alternative needs at least one document");
             }
-            if let Some(source) = &m.required_when {
-                if let Some(c) = self.condition(&format!("{path}.required_when"), source) {
-                    self.out.required_when.insert(m.code.clone(), c);
-                }
+            if let Some(source) = &m.required_when
+                && let Some(c) = self.condition(&format!("{path}.required_when"), source)
+            {
+                self.out.required_when.insert(m.code.clone(), c);
             }
             if let Some(d) = &m.deferrable {
                 self.limit(&format!("{path}.deferrable.within"), &d.within);
