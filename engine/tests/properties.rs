@@ -122,9 +122,7 @@ fn loading_the_2027_notice_recomputes_an_open_deadline_that_crosses_it() {
 #[test]
 fn the_hash_chain_verifies_and_names_the_first_edited_event() {
     let mut case = Case::new(service("student-transfer.yaml"), cst(2025, 9, 26, 10, 0));
-    let form = serde_json::json!({"student_name": "李四", "student_id_card": "440524188001010014", "student_number": "G1",
-        "guardian_name": "李父", "receiving_school_code": "110105001", "receiving_bureau_code": "110105",
-        "sending_school_code": "440524003", "sending_bureau_code": "440524", "reason": "调动"});
+    let form = transfer_form();
     let first =
         case.ok(&Actor::applicant("g"), Command::SubmitCase { case_id: "C9".into(), form, materials: materials(&[]) });
     let mut records = seal("C9", None, cst(2025, 9, 26, 10, 0), "g", first);
@@ -151,12 +149,16 @@ fn the_hash_chain_verifies_and_names_the_first_edited_event() {
 #[test]
 fn replaying_the_events_rebuilds_the_state() {
     let mut case = Case::new(service("student-transfer.yaml"), cst(2025, 9, 26, 10, 0));
-    let form = serde_json::json!({"student_name": "李四", "student_id_card": "440524188001010014", "student_number": "G1",
-        "guardian_name": "李父", "receiving_school_code": "110105001", "receiving_bureau_code": "110105",
-        "sending_school_code": "440524003", "sending_bureau_code": "440524", "reason": "调动"});
+    let form = transfer_form();
     case.ok(&Actor::applicant("g"), Command::SubmitCase { case_id: "C9".into(), form, materials: materials(&[]) });
     case.complete(&staff("s1", "school_registrar", "110105001"), "receiving_school", "approve");
     let json = serde_json::to_string(&case.events).unwrap();
     let events: Vec<Event> = serde_json::from_str(&json).unwrap();
     assert_eq!(engine::case::replay(&events), case.state);
+}
+
+fn transfer_form() -> serde_json::Value {
+    serde_json::json!({"student_name": "李四", "student_id_card": "440524188001010014", "student_number": "G1",
+        "guardian_name": "李父", "receiving_school_code": "110105001", "receiving_bureau_code": "110105",
+        "sending_school_code": "440524003", "sending_bureau_code": "440524", "reason": "调动"})
 }

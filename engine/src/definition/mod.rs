@@ -3,6 +3,7 @@
 
 pub mod expr;
 pub mod model;
+pub mod steps;
 mod validate;
 pub mod yaml;
 
