@@ -294,3 +294,12 @@ impl<'a> Tx<'a> {
         Ok(())
     }
 }
+
+/// A date held in a form field, as `YYYY-MM-DD`.
+pub(super) fn form_date(form: &serde_json::Value, field: &str) -> Result<NaiveDate, EngineError> {
+    let text = form.get(field).and_then(|v| v.as_str()).unwrap_or_default();
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| EngineError::BadData {
+        field: format!("form.{field}"),
+        message: "must be a date YYYY-MM-DD".into(),
+    })
+}

@@ -43,6 +43,11 @@ impl Tx<'_> {
         if let Some(unknown) = materials.keys().find(|c| !is_known(self.service, c)) {
             return Err(EngineError::UnknownMaterial(unknown.clone()));
         }
+        for timer in &spec.timers {
+            if let crate::definition::TimerDue::AtFormDate(field) = &timer.due {
+                super::flow::form_date(form, field)?;
+            }
+        }
         let batch = match spec.clock_anchor {
             ClockAnchor::Accept => None,
             ClockAnchor::BatchClose => Some(
