@@ -331,3 +331,80 @@ fn visits_beyond_the_service_maximum_are_flagged() {
         Err(EngineError::OutOfScope)
     );
 }
+
+/// A valid form for any service: enum fields take their first value, dates a future date,
+/// booleans true, other strings an office code inside 4101.
+fn sample_form(service: &engine::Service) -> serde_json::Value {
+    let props = service.spec.form["properties"].as_object().unwrap();
+    let form = props.iter().map(|(k, p)| {
+        let v = if let Some(e) = p.get("enum") {
+            e[0].clone()
+        } else if p.get("format").and_then(|f| f.as_str()) == Some("date") {
+            serde_json::json!("2030-06-30")
+        } else {
+            match p.get("type").and_then(|t| t.as_str()) {
+                Some("boolean") => serde_json::json!(true),
+                Some("integer" | "number") => serde_json::json!(1),
+                _ => serde_json::json!("410102001"),
+            }
+        };
+        (k.clone(), v)
+    });
+    serde_json::Value::Object(form.collect())
+}
+
+#[test]
+fn every_service_takes_a_correction_round_turns_red_when_late_and_can_be_refused() {
+    for entry in std::fs::read_dir(common::services_dir()).unwrap() {
+        let file = entry.unwrap().file_name().to_string_lossy().to_string();
+        let svc = service(&file);
+        let roles: Vec<String> = svc.spec.roles.iter().map(|r| r.code.clone()).collect();
+        let staff_all = Actor { user: "staff".into(), roles, office: "41".into() };
+        let leaves: Vec<String> = svc
+            .spec
+            .materials
+            .iter()
+            .map(|m| m.any_of.first().map_or(m.code.clone(), |a| a.all_of[0].code.clone()))
+            .collect();
+        let form = sample_form(&svc);
+        let mut case = Case::new(svc, cst(2026, 4, 20, 9, 0));
+        let (first, rest) = leaves.split_first().map_or((None, &[][..]), |(f, r)| (Some(f.clone()), r));
+        let codes: Vec<&str> = rest.iter().map(String::as_str).collect();
+        let auto = case.service.spec.auto_accept;
+        let submitted = submit(&mut case, &Actor::applicant("applicant"), form, if auto { &[] } else { &codes });
+        submitted.unwrap_or_else(|e| panic!("{file}: {e}"));
+        if let (false, Some(missing)) = (auto, first) {
+            let notice =
+                vec![engine::case::state::Deficiency { material: Some(missing.clone()), note: "请补正".into() }];
+            case.ok(&staff_all, Command::RequestCorrection { deficiencies: notice });
+            assert_eq!(public_status(&case.service, &case.state), "待补正", "{file}");
+            case.ok(
+                &Actor::applicant("applicant"),
+                Command::SupplyMaterials { materials: materials(&[missing.as_str()]) },
+            );
+        }
+        if !auto {
+            case.run(&staff_all, Command::AcceptCase { deferred: vec![] }).unwrap_or_else(|e| panic!("{file}: {e}"));
+        }
+        case.at(cst(2026, 12, 31, 9, 0)).fire_due();
+        assert_eq!(case.state.promised.as_ref().unwrap().level, Level::Overdue, "{file}");
+        let task = case
+            .state
+            .tasks
+            .values()
+            .find(|t| t.role != "applicant")
+            .unwrap_or_else(|| panic!("{file}: no task"))
+            .clone();
+        let Some(engine::definition::StepKind::Task(step)) = case.service.step(&task.step).map(|s| s.kind.clone())
+        else {
+            panic!()
+        };
+        let Some(refuse) = step.actions.iter().find(|a| a.action == "refuse") else { continue };
+        case.ok(
+            &staff_all,
+            Command::CompleteTask { task: task.id, action: refuse.action.clone(), data: serde_json::Map::new() },
+        );
+        assert_eq!(case.state.outcome, Some(Outcome::Denied), "{file}");
+        assert!(case.state.timers.is_empty(), "{file}: no timer outlives the case");
+    }
+}
