@@ -12,11 +12,11 @@ use crate::calendar::Calendar;
 use crate::clock::{Clock, Level};
 use crate::definition::{CaseTimerAction, EffectSpec, Recipient, StepKind, TimeoutAction};
 
-/// Applies `f` to every clock of the case and emits the new values.
-fn update_clocks(
-    tx: &mut Tx<'_>,
+/// Every clock of the case after `f`, as a `ClocksUpdated` event (not yet emitted).
+fn mapped_clocks(
+    tx: &Tx<'_>,
     mut f: impl FnMut(&mut Clock, &Calendar) -> Result<(), EngineError>,
-) -> Result<(), EngineError> {
+) -> Result<Event, EngineError> {
     let calendar = tx.ctx.calendar;
     let mut legal = tx.state.legal.clone();
     let mut promised = tx.state.promised.clone();
@@ -30,7 +30,16 @@ fn update_clocks(
             tasks.insert(t.id, c);
         }
     }
-    tx.emit(Event::ClocksUpdated { legal, promised, tasks });
+    Ok(Event::ClocksUpdated { legal, promised, tasks })
+}
+
+/// Applies `f` to every clock of the case and emits the new values.
+fn update_clocks(
+    tx: &mut Tx<'_>,
+    f: impl FnMut(&mut Clock, &Calendar) -> Result<(), EngineError>,
+) -> Result<(), EngineError> {
+    let event = mapped_clocks(tx, f)?;
+    tx.emit(event);
     Ok(())
 }
 
@@ -123,19 +132,13 @@ impl Tx<'_> {
     pub(super) fn recompute(&mut self) -> Result<(), EngineError> {
         self.require_system()?;
         let mut changed = false;
-        let check = |c: &mut Clock, cal: &Calendar| -> Result<bool, EngineError> { Ok(c.recompute(cal)?) };
-        let mut probe = self.state.clone();
-        for c in probe.legal.iter_mut().chain(probe.promised.iter_mut()) {
-            changed |= check(c, self.calendar())?;
-        }
-        for t in probe.tasks.values_mut() {
-            if let Some(c) = t.clock.as_mut() {
-                changed |= check(c, self.calendar())?;
-            }
-        }
+        let event = mapped_clocks(self, |c, cal| {
+            changed |= c.recompute(cal)?;
+            Ok(())
+        })?;
         if changed {
             self.emit(Event::DeadlinesRecomputed { region: self.calendar().region().to_owned() });
-            update_clocks(self, |c, cal| c.recompute(cal).map(|_| ()).map_err(EngineError::from))?;
+            self.emit(event);
         }
         Ok(())
     }
