@@ -11,27 +11,6 @@ use engine::case::{Actor, CaseState, Command, Context, decide, evolve};
 use engine::definition::{StepKind, TaskStep};
 use engine::{Calendar, Service};
 
-/// A valid form for any service: enum fields take their first value, dates a future date,
-/// other strings an office code.
-fn form(service: &Service) -> serde_json::Value {
-    let props = service.spec.form["properties"].as_object().unwrap();
-    let form = props.iter().map(|(k, p)| {
-        let v = if let Some(e) = p.get("enum") {
-            e[0].clone()
-        } else if p.get("format").and_then(|f| f.as_str()) == Some("date") {
-            serde_json::json!("2030-06-30")
-        } else {
-            match p.get("type").and_then(|t| t.as_str()) {
-                Some("boolean") => serde_json::json!(true),
-                Some("integer" | "number") => serde_json::json!(1),
-                _ => serde_json::json!("410102001"),
-            }
-        };
-        (k.clone(), v)
-    });
-    serde_json::Value::Object(form.collect())
-}
-
 fn all_materials(service: &Service) -> BTreeMap<String, MaterialRef> {
     let mut out = BTreeMap::new();
     for m in &service.spec.materials {
@@ -108,7 +87,7 @@ fn lifecycles(c: &mut Criterion) {
     for path in files {
         let name = path.file_stem().unwrap().to_string_lossy().to_string();
         let service = Service::from_yaml(&name, &std::fs::read_to_string(&path).unwrap()).unwrap();
-        let (form, materials) = (form(&service), all_materials(&service));
+        let (form, materials) = (service.example_form(), all_materials(&service));
         let transitions = lifecycle(&service, &calendar, start, &form, &materials);
         group.throughput(Throughput::Elements(transitions as u64));
         group.bench_function(format!("{name} ({transitions} transitions)"), |b| {

@@ -332,27 +332,6 @@ fn visits_beyond_the_service_maximum_are_flagged() {
     );
 }
 
-/// A valid form for any service: enum fields take their first value, dates a future date,
-/// booleans true, other strings an office code inside 4101.
-fn sample_form(service: &engine::Service) -> serde_json::Value {
-    let props = service.spec.form["properties"].as_object().unwrap();
-    let form = props.iter().map(|(k, p)| {
-        let v = if let Some(e) = p.get("enum") {
-            e[0].clone()
-        } else if p.get("format").and_then(|f| f.as_str()) == Some("date") {
-            serde_json::json!("2030-06-30")
-        } else {
-            match p.get("type").and_then(|t| t.as_str()) {
-                Some("boolean") => serde_json::json!(true),
-                Some("integer" | "number") => serde_json::json!(1),
-                _ => serde_json::json!("410102001"),
-            }
-        };
-        (k.clone(), v)
-    });
-    serde_json::Value::Object(form.collect())
-}
-
 #[test]
 fn every_service_takes_a_correction_round_turns_red_when_late_and_can_be_refused() {
     for entry in std::fs::read_dir(common::services_dir()).unwrap() {
@@ -366,7 +345,7 @@ fn every_service_takes_a_correction_round_turns_red_when_late_and_can_be_refused
             .iter()
             .map(|m| m.any_of.first().map_or(m.code.clone(), |a| a.all_of[0].code.clone()))
             .collect();
-        let form = sample_form(&svc);
+        let form = svc.example_form();
         let mut case = Case::new(svc, cst(2026, 4, 20, 9, 0));
         let (first, rest) = leaves.split_first().map_or((None, &[][..]), |(f, r)| (Some(f.clone()), r));
         let codes: Vec<&str> = rest.iter().map(String::as_str).collect();

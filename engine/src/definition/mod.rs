@@ -125,6 +125,29 @@ impl Service {
         self.in_branch.get(step).map(String::as_str)
     }
 
+    /// A form that passes this service's rules, for demos, tests and benchmarks: enum fields
+    /// take their first value, dates a future date, booleans true, numbers 1, other strings
+    /// an office code (`410102001`).
+    #[must_use]
+    pub fn example_form(&self) -> serde_json::Value {
+        let props = self.spec.form.get("properties").and_then(|p| p.as_object());
+        let form = props.into_iter().flatten().map(|(k, p)| {
+            let v = if let Some(first) = p.get("enum").and_then(|e| e.get(0)) {
+                first.clone()
+            } else if p.get("format").and_then(|f| f.as_str()) == Some("date") {
+                serde_json::json!("2030-06-30")
+            } else {
+                match p.get("type").and_then(|t| t.as_str()) {
+                    Some("boolean") => serde_json::json!(true),
+                    Some("integer" | "number") => serde_json::json!(1),
+                    _ => serde_json::json!("410102001"),
+                }
+            };
+            (k.clone(), v)
+        });
+        serde_json::Value::Object(form.collect())
+    }
+
     /// Whether `role` is declared (or is the built-in applicant role).
     #[must_use]
     pub fn has_role(&self, role: &str) -> bool {
