@@ -29,11 +29,10 @@ impl<'a> Tx<'a> {
         match self.step_kind(id)? {
             StepKind::Task(task) => self.open_task(id, task),
             StepKind::Decision(d) => {
-                let facts_data =
-                    serde_json::Value::Object(self.state.data.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
-                let codes: Vec<String> = self.state.materials.keys().cloned().collect();
-                let facts =
-                    crate::definition::expr::Facts { form: &self.state.form, data: &facts_data, materials: &codes };
+                let (form, data, materials) =
+                    (self.state.form.clone(), self.state.data.clone(), self.state.materials.clone());
+                let codes: Vec<&str> = materials.keys().map(String::as_str).collect();
+                let facts = crate::definition::expr::Facts { form: &form, data: &data, materials: &codes };
                 let prepared = facts.prepare().map_err(EngineError::Condition)?;
                 let mut next = d.otherwise.as_str();
                 for (i, b) in d.branches.iter().enumerate() {

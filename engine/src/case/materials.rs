@@ -39,8 +39,8 @@ pub fn missing<'s>(
     materials: &BTreeMap<String, MaterialRef>,
     also: &[String],
 ) -> Result<Vec<&'s MaterialSpec>, String> {
-    let codes: Vec<String> = materials.keys().cloned().collect();
-    let empty = serde_json::Value::Object(serde_json::Map::new());
+    let codes: Vec<&str> = materials.keys().map(String::as_str).collect();
+    let empty = BTreeMap::new();
     let facts = Facts { form: &state.form, data: &empty, materials: &codes };
     let mut prepared = None;
     let present = |c: &str| materials.contains_key(c);

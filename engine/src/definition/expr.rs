@@ -8,9 +8,11 @@
 //! that does not exist, a comparison of the wrong types or a non-bool result is an error
 //! then, not when a case reaches the step.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, LazyLock};
 
+use cel::common::types::{CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelNull, CelString, CelUInt};
+use cel::common::value::Val;
 use cel::{Context, Env, Program, Value};
 
 use crate::definition::model::OutputType;
@@ -38,28 +40,53 @@ impl std::fmt::Debug for Condition {
 pub struct Facts<'a> {
     /// The application form.
     pub form: &'a serde_json::Value,
-    /// Task outputs so far.
-    pub data: &'a serde_json::Value,
+    /// Task outputs so far, by name.
+    pub data: &'a BTreeMap<String, serde_json::Value>,
     /// Supplied material codes.
-    pub materials: &'a [String],
+    pub materials: &'a [&'a str],
 }
 
-/// Facts converted to CEL values, ready to evaluate conditions against.
+/// Facts bound as CEL values, ready to evaluate conditions against. The values borrow the
+/// facts' strings rather than copying them.
 pub struct Prepared<'a>(Context<'a, 'a>);
 
-impl Facts<'_> {
-    /// Converts the facts to CEL values once.
+impl<'a> Facts<'a> {
+    /// Binds the facts as CEL values once, for any number of conditions.
     ///
     /// # Errors
-    /// A message when a value cannot be converted.
-    pub fn prepare(&self) -> Result<Prepared<'static>, String> {
+    /// None today; kept fallible so a value CEL cannot represent can be refused later.
+    pub fn prepare(&self) -> Result<Prepared<'a>, String> {
         let mut context = Context::with_env(ENV.clone());
-        let err = |e: cel::SerializationError| e.to_string();
-        context.add_variable_from_value("form", cel::to_value(self.form).map_err(err)?);
-        context.add_variable_from_value("data", cel::to_value(self.data).map_err(err)?);
-        context.add_variable_from_value("materials", cel::to_value(self.materials).map_err(err)?);
+        context.add_variable_as_val("form", json_val(self.form));
+        context.add_variable_as_val("data", Box::new(object_val(self.data.iter())));
+        let materials: Vec<Box<dyn Val + 'a>> =
+            self.materials.iter().map(|m| Box::new(CelString::from(*m)) as Box<dyn Val + 'a>).collect();
+        context.add_variable_as_val("materials", Box::new(CelList::from(materials)));
         Ok(Prepared(context))
     }
+}
+
+/// A JSON value as a CEL value, borrowing its strings. Numbers map as serde maps them into
+/// CEL (`cel::to_value`): non-negative integers to `uint`, negative ones to `int`, the rest
+/// to `double`; CEL compares numbers across these types by value.
+fn json_val(value: &serde_json::Value) -> Box<dyn Val + '_> {
+    use serde_json::Value as J;
+    match value {
+        J::Null => Box::new(CelNull),
+        J::Bool(b) => Box::new(CelBool::from(*b)),
+        J::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => Box::new(CelUInt::from(u)),
+            (None, Some(i)) => Box::new(CelInt::from(i)),
+            (None, None) => Box::new(CelDouble::from(n.as_f64().unwrap_or(f64::NAN))),
+        },
+        J::String(s) => Box::new(CelString::from(s.as_str())),
+        J::Array(items) => Box::new(CelList::from(items.iter().map(json_val).collect::<Vec<_>>())),
+        J::Object(map) => Box::new(object_val(map.iter())),
+    }
+}
+
+fn object_val<'v>(entries: impl Iterator<Item = (&'v String, &'v serde_json::Value)>) -> CelMap<'v> {
+    CelMap::from(entries.map(|(k, v)| (CelMapKey::from(k.as_str()), json_val(v))).collect::<HashMap<_, _>>())
 }
 
 impl Condition {
@@ -112,15 +139,15 @@ impl Condition {
         for truthy in [false, true] {
             let form = sample_from_schema(form_schema, truthy);
             let data = sample_outputs(outputs, truthy);
-            let materials = if truthy { vec!["sample".to_owned()] } else { Vec::new() };
+            let materials = if truthy { vec!["sample"] } else { Vec::new() };
             self.eval(Facts { form: &form, data: &data, materials: &materials })?;
         }
         Ok(())
     }
 }
 
-fn sample_outputs(outputs: &BTreeMap<String, OutputType>, truthy: bool) -> serde_json::Value {
-    let map = outputs
+fn sample_outputs(outputs: &BTreeMap<String, OutputType>, truthy: bool) -> BTreeMap<String, serde_json::Value> {
+    outputs
         .iter()
         .map(|(name, kind)| {
             let v = match kind {
@@ -131,8 +158,7 @@ fn sample_outputs(outputs: &BTreeMap<String, OutputType>, truthy: bool) -> serde
             };
             (name.clone(), v)
         })
-        .collect();
-    serde_json::Value::Object(map)
+        .collect()
 }
 
 /// A value of the shape a JSON Schema describes, for type checking conditions.
