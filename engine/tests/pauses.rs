@@ -1,0 +1,138 @@
+//! Every shipped service on its pause and extension paths: a special procedure stops the
+//! legal, promised and step clocks for exactly the time it ran, an extension adds exactly
+//! its amount to the legal limit, and services the law gives neither refuse them with a code.
+//!
+//! The expected deadlines are computed here from the calendar's day arithmetic
+//! (`add_working_days`, the month and roll-forward rules), not from the clock ledger under
+//! test, so a ledger that loses or gains a second disagrees.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use common::{CALENDAR, Case, cst, materials, service};
+use engine::case::state::Status;
+use engine::case::{Actor, Command, EngineError, ErrorCode};
+use engine::clock::{Clock, add_months};
+use engine::limit::Unit;
+
+fn end_of_day(d: NaiveDate) -> DateTime<Utc> {
+    engine::calendar::start_of(d.succ_opt().unwrap())
+}
+
+/// Where a clock of `clock`'s limit, started when it was, ends once `paused_days` were
+/// excluded and `extra` units (of `extra_unit`) were granted: the statutory rules applied
+/// to whole days.
+fn expected(clock: &Clock, paused: (NaiveDate, NaiveDate), extra: u32, extra_unit: Unit) -> DateTime<Utc> {
+    // `start` is the beginning of the first counted day; the anchor is the day before.
+    let start = engine::calendar::local_date(clock.start).pred_opt().unwrap();
+    let amount = clock.limit.amount;
+    match clock.limit.unit {
+        Unit::WorkingDays => {
+            let paused_wd = u32::try_from(CALENDAR.working_days_between(paused.0, paused.1).unwrap()).unwrap();
+            assert_eq!(extra_unit, Unit::WorkingDays);
+            end_of_day(CALENDAR.add_working_days(start, amount + paused_wd + extra).unwrap())
+        }
+        Unit::CalendarDays | Unit::Months => {
+            let raw = if clock.limit.unit == Unit::Months {
+                add_months(start, amount).unwrap()
+            } else {
+                start + Days::new(u64::from(amount))
+            };
+            let paused_days = (paused.1 - paused.0).num_days().unsigned_abs();
+            assert_eq!(extra_unit, Unit::CalendarDays);
+            let last = raw + Days::new(paused_days + u64::from(extra));
+            end_of_day(CALENDAR.working_day_on_or_after(last).unwrap())
+        }
+        Unit::Hours => unreachable!("no shipped case clock is in hours"),
+    }
+}
+
+/// A case of `file` submitted with every material and accepted on Monday 2026-04-20.
+fn accepted(file: &str) -> (Case, Actor) {
+    let svc = service(file);
+    let roles: Vec<String> = svc.spec.roles.iter().map(|r| r.code.clone()).collect();
+    let staff = Actor { user: "staff".into(), roles, office: "41".into() };
+    let codes: Vec<String> = svc
+        .spec
+        .materials
+        .iter()
+        .flat_map(|m| match m.any_of.first() {
+            Some(a) => a.all_of.iter().map(|d| d.code.clone()).collect(),
+            None => vec![m.code.clone()],
+        })
+        .collect();
+    let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
+    let form = svc.example_form();
+    let mut case = Case::new(svc, cst(2026, 4, 20, 9, 0));
+    let submit = Command::SubmitCase { case_id: "P".into(), form, materials: materials(&codes) };
+    case.run(&Actor::applicant("applicant"), submit).unwrap_or_else(|e| panic!("{file}: {e}"));
+    if case.state.status == Status::Received {
+        case.run(&staff, Command::AcceptCase { deferred: vec![] }).unwrap_or_else(|e| panic!("{file}: {e}"));
+    }
+    (case, staff)
+}
+
+#[test]
+fn every_licensing_service_pauses_for_its_special_procedures_and_extends_exactly() {
+    let mut seen = 0;
+    for entry in std::fs::read_dir(common::services_dir()).unwrap() {
+        let file = entry.unwrap().file_name().to_string_lossy().to_string();
+        let (mut case, staff) = accepted(&file);
+        let Some(procedure) = case.service.spec.special_procedures.first().cloned() else { continue };
+        seen += 1;
+        let legal = case.state.legal.clone().unwrap();
+        let promised = case.state.promised.clone().unwrap();
+        // Paused from 10:00 on the first counted working day until 10:00 three working days
+        // later.
+        let first = CALENDAR.working_day_on_or_after(engine::calendar::local_date(legal.start)).unwrap();
+        let back = CALENDAR.add_working_days(first, 3).unwrap();
+        let at_ten = |d: NaiveDate| engine::calendar::start_of(d) + chrono::Duration::hours(10);
+        case.at(at_ten(first)).ok(&staff, Command::PauseClock { procedure: procedure.code.clone() });
+        assert_eq!(case.state.status, Status::Paused, "{file}");
+        case.at(at_ten(back)).ok(&staff, Command::ResumeClock);
+        assert_eq!(case.state.status, Status::InProgress, "{file}");
+
+        let none = (Unit::WorkingDays, 0);
+        let (ext_unit, _) = case.service.spec.extension.as_ref().map_or(none, |e| (e.max.unit, e.max.amount));
+        let paused = (first, back);
+        let legal_after = case.state.legal.clone().unwrap();
+        let promised_after = case.state.promised.clone().unwrap();
+        let unit = if legal.limit.unit == Unit::WorkingDays { Unit::WorkingDays } else { Unit::CalendarDays };
+        assert_eq!(legal_after.deadline, Some(expected(&legal, paused, 0, unit)), "{file}: legal after {procedure:?}");
+        assert_eq!(promised_after.deadline, Some(expected(&promised, paused, 0, Unit::WorkingDays)), "{file}");
+        for task in case.state.tasks.values().filter(|t| t.clock.is_some()) {
+            let clock = task.clock.as_ref().unwrap();
+            assert_eq!(clock.paused_total, legal_after.paused_total, "{file}: step {} paused as long", task.step);
+        }
+
+        let Some(rule) = case.service.spec.extension.clone() else {
+            let err = case.run(&staff, Command::ExtendDeadline { amount: 5, reason: "复杂".into() }).unwrap_err();
+            assert!(matches!(err, EngineError::NoExtension), "{file}: no extension without a rule: {err}");
+            assert_eq!(err.code(), ErrorCode::BadUserInput);
+            continue;
+        };
+        let head = Actor::staff("head", &rule.role, "41");
+        let too_much = Command::ExtendDeadline { amount: rule.max.amount + 1, reason: "情况复杂".into() };
+        assert!(case.run(&head, too_much).is_err(), "{file}: more than the law allows");
+        case.ok(&head, Command::ExtendDeadline { amount: rule.max.amount, reason: "情况复杂".into() });
+        let extended = case.state.legal.clone().unwrap();
+        assert_eq!(extended.deadline, Some(expected(&legal, paused, rule.max.amount, ext_unit)), "{file}: extended");
+        assert_eq!(case.state.promised, Some(promised_after), "{file}: an extension moves the legal clock only");
+    }
+    assert_eq!(seen, 7, "seven shipped services are administrative licences with art. 45 procedures");
+}
+
+#[test]
+fn public_services_have_no_special_procedure_and_no_extension() {
+    for file in ["student-transfer.yaml", "migrant-children-enrollment.yaml"] {
+        let (mut case, staff) = accepted(file);
+        let deadline = case.state.legal.as_ref().unwrap().deadline;
+        let err = case.run(&staff, Command::PauseClock { procedure: "hearing".into() }).unwrap_err();
+        assert!(matches!(err, EngineError::UnknownProcedure(_)), "{file}: {err}");
+        assert_eq!(err.code(), ErrorCode::BadUserInput);
+        let err = case.run(&staff, Command::ExtendDeadline { amount: 1, reason: "忙".into() }).unwrap_err();
+        assert!(matches!(err, EngineError::NoExtension), "{file}: {err}");
+        assert_eq!(case.state.legal.as_ref().unwrap().deadline, deadline, "{file}: nothing moved");
+    }
+}
