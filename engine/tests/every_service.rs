@@ -1,4 +1,5 @@
-//! Every shipped service on its pause and extension paths: a special procedure stops the
+//! Every shipped service on its approval, pause and extension paths: approval with each step
+//! done by its own role, on time; a special procedure stops the
 //! legal, promised and step clocks for exactly the time it ran, an extension adds exactly
 //! its amount to the legal limit, and services the law gives neither refuse them with a code.
 //!
@@ -11,7 +12,7 @@ mod common;
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use common::{CALENDAR, Case, cst, materials, service};
-use engine::case::state::Status;
+use engine::case::state::{Outcome, Status, TimerKind};
 use engine::case::{Actor, Command, EngineError, ErrorCode};
 use engine::clock::{Clock, add_months};
 use engine::limit::Unit;
@@ -134,5 +135,50 @@ fn public_services_have_no_special_procedure_and_no_extension() {
         let err = case.run(&staff, Command::ExtendDeadline { amount: 1, reason: "忙".into() }).unwrap_err();
         assert!(matches!(err, EngineError::NoExtension), "{file}: {err}");
         assert_eq!(case.state.legal.as_ref().unwrap().deadline, deadline, "{file}: nothing moved");
+    }
+}
+
+#[test]
+fn every_service_approves_on_time_with_every_step_done_by_its_role() {
+    for entry in std::fs::read_dir(common::services_dir()).unwrap() {
+        let file = entry.unwrap().file_name().to_string_lossy().to_string();
+        let (mut case, _) = accepted(&file);
+        let mut now = case.now;
+        let mut guard = 0;
+        while !case.state.is_concluded() {
+            guard += 1;
+            assert!(guard < 50, "{file}: stuck at {:?}", case.state.status);
+            now += chrono::Duration::hours(3);
+            case.at(now);
+            if let Some(task) = case.state.tasks.values().next().cloned() {
+                let Some(engine::definition::StepKind::Task(step)) = case.service.step(&task.step).map(|s| &s.kind)
+                else {
+                    panic!("{file}: task at a non-task step")
+                };
+                let action = step.actions.iter().find(|a| a.action == "approve").unwrap_or(&step.actions[0]);
+                let data = step.outputs.keys().map(|k| (k.clone(), serde_json::json!(true))).collect();
+                // Only the task's own role may complete it.
+                let doer = if task.role == "applicant" {
+                    Actor::applicant("applicant")
+                } else {
+                    Actor::staff("doer", &task.role, "41")
+                };
+                let command = Command::CompleteTask { task: task.id, action: action.action.clone(), data };
+                case.run(&doer, command).unwrap_or_else(|e| panic!("{file}: {} by {}: {e}", task.step, task.role));
+            } else if let Some(effect) = case.state.effects.keys().next().copied() {
+                let settle = Command::SettleEffect { effect, delivered: true, detail: String::new() };
+                case.ok(&Actor::system(), settle);
+            } else {
+                panic!("{file}: nothing to do at {:?}", case.state.status);
+            }
+        }
+        let outcome = case.state.outcome.clone();
+        assert!(matches!(outcome, Some(Outcome::Approved | Outcome::Terminated)), "{file}: {outcome:?}");
+        let legal = case.state.legal.as_ref().unwrap();
+        assert!(legal.within_limit() && case.state.promised.as_ref().unwrap().within_limit(), "{file}: on time");
+        // Only the definition's own case timers (the 筹设 3-year expiry) outlive a decision.
+        let left: Vec<_> = case.state.timers.values().filter(|t| !matches!(t.kind, TimerKind::Case { .. })).collect();
+        assert!(left.is_empty(), "{file}: {left:?}");
+        case.ok(&Actor::applicant("applicant"), Command::RateCase { score: 5, comment: "满意".into() });
     }
 }
