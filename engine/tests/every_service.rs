@@ -172,7 +172,7 @@ fn every_service_approves_on_time_with_every_step_done_by_its_role() {
                 panic!("{file}: nothing to do at {:?}", case.state.status);
             }
         }
-        let outcome = case.state.outcome.clone();
+        let outcome = case.state.outcome;
         assert!(matches!(outcome, Some(Outcome::Approved | Outcome::Terminated)), "{file}: {outcome:?}");
         let legal = case.state.legal.as_ref().unwrap();
         assert!(legal.within_limit() && case.state.promised.as_ref().unwrap().within_limit(), "{file}: on time");
