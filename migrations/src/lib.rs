@@ -1,1 +1,21 @@
-//! Database migrations (sea-orm-migration), to come with the durable runtime issue.
+//! The database schema as sea-orm-migration migrations, portable across SQLite (the
+//! embedded default) and PostgreSQL. The server runs them at start-up.
+//!
+//! Conventions: instants are BIGINT milliseconds since the Unix epoch (UTC), so they
+//! compare, index and subtract the same way on both backends; JSON is TEXT written by the
+//! application; every row that history can outgrow carries `remove_after`, so retention is
+//! a plain `DELETE ... WHERE remove_after < now`.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_initial;
+
+/// All migrations, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_initial::Migration)]
+    }
+}

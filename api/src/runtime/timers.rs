@@ -1,0 +1,145 @@
+//! The SLA timer scheduler: claims due timers under a lease (PostgreSQL: `FOR UPDATE SKIP
+//! LOCKED`, so nodes never wait on each other's rows) and fires each as a `FireTimer`
+//! command, whose transaction also removes the timer row. A timer fires once: a second
+//! node holding a stale claim finds the timer gone from the case and drops its row.
+
+use chrono::{DateTime, Utc};
+use engine::case::{Actor, Command, EngineError};
+
+use super::{LEASE, sleep_for};
+use crate::store::sql::{all, exec, instant, millis, one};
+use crate::store::{Request, Store, StoreError};
+
+/// One node's scheduler.
+#[derive(Clone)]
+pub struct Scheduler {
+    store: Store,
+    node: String,
+    batch: i64,
+}
+
+/// What one pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Pass {
+    /// Timers fired.
+    pub fired: usize,
+    /// Claimed timers that had already fired or been cancelled elsewhere.
+    pub stale: usize,
+    /// Timers that failed and will be retried when their lease runs out.
+    pub failed: usize,
+}
+
+impl Scheduler {
+    /// A scheduler for `node` (any name unique among the running nodes).
+    #[must_use]
+    pub fn new(store: Store, node: &str) -> Self {
+        Self { store, node: node.to_owned(), batch: 200 }
+    }
+
+    /// Claims up to one batch of timers due at `now`.
+    async fn claim(&self, now: DateTime<Utc>) -> Result<Vec<(String, u32)>, StoreError> {
+        let skip = if self.store.is_postgres() { " FOR UPDATE SKIP LOCKED" } else { "" };
+        let sql = format!(
+            "UPDATE timers SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
+             WHERE (case_id, timer_id) IN (SELECT case_id, timer_id FROM timers \
+             WHERE due_at <= $3 AND lease_until <= $3 ORDER BY due_at LIMIT $4{skip}) \
+             RETURNING case_id, timer_id"
+        );
+        let lease_until = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
+        let values = vec![self.node.clone().into(), millis(lease_until).into(), millis(now).into(), self.batch.into()];
+        let rows = all(self.store.db(), &sql, values).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let timer = u32::try_from(row.try_get::<i32>("", "timer_id")?).unwrap_or_default();
+            out.push((row.try_get::<String>("", "case_id")?, timer));
+        }
+        Ok(out)
+    }
+
+    /// Fires every timer due at `now`, batch after batch.
+    ///
+    /// # Errors
+    /// The database failed while claiming.
+    pub async fn fire_due(&self, now: DateTime<Utc>) -> Result<Pass, StoreError> {
+        let mut pass = Pass::default();
+        loop {
+            let claimed = self.claim(now).await?;
+            let full = claimed.len() as i64 == self.batch;
+            for (case_id, timer) in claimed {
+                match self.fire(&case_id, timer, now).await {
+                    Ok(true) => pass.fired += 1,
+                    Ok(false) => pass.stale += 1,
+                    Err(e) => {
+                        pass.failed += 1;
+                        tracing::error!(case = %case_id, timer, error = %e, "timer failed; retried after its lease");
+                    }
+                }
+            }
+            if !full {
+                return Ok(pass);
+            }
+        }
+    }
+
+    /// Fires one claimed timer; `false` when it was no longer pending (its row is dropped).
+    async fn fire(&self, case_id: &str, timer: u32, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let request = Request {
+            case_id: case_id.to_owned(),
+            service: None,
+            actor: Actor::system(),
+            command: Command::FireTimer { timer },
+            idempotency_key: None,
+            expected_seq: None,
+            now,
+        };
+        // Firing is safe to re-decide: on a conflict, decide again on the new state.
+        for _ in 0..3 {
+            match self.store.execute(&request).await {
+                Ok(_) => return Ok(true),
+                Err(StoreError::Conflict) => {}
+                Err(StoreError::Engine(EngineError::TimerNotPending(_)) | StoreError::CaseNotFound(_)) => {
+                    exec(
+                        self.store.db(),
+                        "DELETE FROM timers WHERE case_id = $1 AND timer_id = $2 AND lease_owner = $3",
+                        vec![case_id.to_owned().into(), i64::from(timer).into(), self.node.clone().into()],
+                    )
+                    .await?;
+                    return Ok(false);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(StoreError::Conflict)
+    }
+
+    /// When the next timer can be fired: its due time, or when the lease on it runs out.
+    ///
+    /// # Errors
+    /// The database failed.
+    pub async fn next_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let row = one(self.store.db(), "SELECT MIN(CASE WHEN lease_until > due_at THEN lease_until ELSE due_at END) AS next FROM timers", vec![]).await?;
+        Ok(row.and_then(|r| r.try_get::<Option<i64>>("", "next").ok().flatten()).map(instant))
+    }
+
+    /// Runs until `stop` is set: fire what is due, sleep until the next due timer or the
+    /// bell.
+    pub async fn run(self, stop: tokio::sync::watch::Receiver<bool>) {
+        let bell = self.store.timers_bell.clone();
+        loop {
+            if *stop.borrow() {
+                return;
+            }
+            let notified = bell.notified();
+            if let Err(e) = self.fire_due(Utc::now()).await {
+                tracing::error!(error = %e, "timer pass failed");
+            }
+            let next = self.next_due().await.unwrap_or(None);
+            let mut stop = stop.clone();
+            tokio::select! {
+                () = notified => {}
+                () = tokio::time::sleep(sleep_for(Utc::now(), next)) => {}
+                _ = stop.changed() => {}
+            }
+        }
+    }
+}

@@ -1,0 +1,300 @@
+//! One command, one transaction: load the case with its version, decide, append the sealed
+//! events, project, sync tasks, timers and outbox, record the idempotency key, commit.
+
+use chrono::{DateTime, Utc};
+use engine::case::{Actor, CaseState, Command, Context, decide_and_apply};
+use engine::chain::{Recorded, seal};
+use sea_orm::{
+    AccessMode, ConnectionTrait, DatabaseTransaction, IsolationLevel, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
+};
+use serde::Serialize;
+
+use super::sql::{exec, is_unique_violation, millis, one};
+use super::{Store, StoreError};
+
+/// A command for the store to carry out.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The case (for `SubmitCase`, the new case's id, as in the command).
+    pub case_id: String,
+    /// Service code, for `SubmitCase` only: the case runs under its newest version.
+    pub service: Option<String>,
+    /// Who.
+    pub actor: Actor,
+    /// What.
+    pub command: Command,
+    /// A client's key for a creating command: the same key twice gives the first result.
+    pub idempotency_key: Option<String>,
+    /// The case version the client saw; when it is no longer current the command fails with
+    /// a conflict instead of acting on a case the client has not seen.
+    pub expected_seq: Option<u64>,
+    /// When.
+    pub now: DateTime<Utc>,
+}
+
+/// What a command did.
+#[derive(Debug, Clone)]
+pub struct Applied {
+    /// The case.
+    pub case_id: String,
+    /// Its version (last event sequence) after the command.
+    pub seq: u64,
+    /// The events appended (empty when an idempotency key repeated an earlier command).
+    pub events: Vec<Recorded>,
+    /// The case after the command.
+    pub state: CaseState,
+    /// Whether this result repeats an earlier command with the same idempotency key.
+    pub repeated: bool,
+}
+
+/// A stored case as loaded for a command.
+pub(super) struct Loaded {
+    pub seq: u64,
+    pub last_hash: String,
+    pub state: CaseState,
+    pub service_code: String,
+    pub service_version: u32,
+}
+
+/// The snake_case name serde gives an enum value.
+pub(super) fn name_of<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(serde_json::Value::Object(m)) => {
+            m.get("event").and_then(|v| v.as_str()).map(str::to_owned).unwrap_or_else(|| m.keys().cloned().collect())
+        }
+        _ => String::new(),
+    }
+}
+
+impl Store {
+    /// Begins a write transaction. On SQLite it is `BEGIN IMMEDIATE`, taking the write lock
+    /// at once so two writers queue instead of failing halfway.
+    pub(super) async fn begin_write(&self) -> Result<DatabaseTransaction, StoreError> {
+        let options = if self.is_postgres() {
+            TransactionOptions {
+                isolation_level: Some(IsolationLevel::ReadCommitted),
+                access_mode: Some(AccessMode::ReadWrite),
+                sqlite_transaction_mode: None,
+            }
+        } else {
+            TransactionOptions {
+                isolation_level: None,
+                access_mode: None,
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            }
+        };
+        Ok(self.db.begin_with_options(options).await?)
+    }
+
+    /// Carries out one command in one transaction.
+    ///
+    /// # Errors
+    /// The engine's refusal, [`StoreError::Conflict`] when another writer got there first,
+    /// [`StoreError::CaseNotFound`], or a database error. Nothing is written on error.
+    pub async fn execute(&self, request: &Request) -> Result<Applied, StoreError> {
+        let txn = self.begin_write().await?;
+        match self.execute_in(&txn, request).await {
+            Ok(applied) => {
+                txn.commit().await.map_err(|e| if is_unique_violation(&e) { StoreError::Conflict } else { e.into() })?;
+                if applied.events.iter().any(|r| matches!(r.event, engine::case::Event::TimerSet { .. })) {
+                    self.timers_bell.notify_waiters();
+                }
+                if applied.events.iter().any(|r| matches!(r.event, engine::case::Event::EffectRequested { .. })) {
+                    self.outbox_bell.notify_waiters();
+                }
+                Ok(applied)
+            }
+            Err(e) => {
+                // A failed rollback leaves nothing behind either: the transaction dies with
+                // its connection.
+                let _ = txn.rollback().await;
+                Err(e)
+            }
+        }
+    }
+
+    /// The case as stored, read under the write lock when `txn` is a write transaction.
+    pub(super) async fn load(&self, db: &impl ConnectionTrait, case_id: &str) -> Result<Option<Loaded>, StoreError> {
+        let lock = if self.is_postgres() { " FOR UPDATE" } else { "" };
+        let sql = format!(
+            "SELECT seq, last_hash, state, service_code, service_version FROM cases WHERE id = $1{lock}"
+        );
+        let Some(row) = one(db, &sql, vec![case_id.to_owned().into()]).await? else { return Ok(None) };
+        let state: String = row.try_get("", "state")?;
+        let state = serde_json::from_str(&state).map_err(|e| StoreError::Corrupt(format!("case {case_id}: {e}")))?;
+        Ok(Some(Loaded {
+            seq: u64::try_from(row.try_get::<i64>("", "seq")?).unwrap_or_default(),
+            last_hash: row.try_get("", "last_hash")?,
+            state,
+            service_code: row.try_get("", "service_code")?,
+            service_version: u32::try_from(row.try_get::<i32>("", "service_version")?).unwrap_or_default(),
+        }))
+    }
+
+    async fn execute_in(&self, txn: &DatabaseTransaction, request: &Request) -> Result<Applied, StoreError> {
+        if let Some(key) = &request.idempotency_key
+            && let Some(applied) = self.repeated(txn, &request.actor.user, key).await?
+        {
+            return Ok(applied);
+        }
+        let loaded = self.load(txn, &request.case_id).await?;
+        let creating = matches!(request.command, Command::SubmitCase { .. });
+        let (service, before, last) = match (&loaded, creating) {
+            (Some(_), true) => return Err(StoreError::Conflict),
+            (None, false) => return Err(StoreError::CaseNotFound(request.case_id.clone())),
+            (None, true) => {
+                let code = request.service.as_deref().ok_or_else(|| StoreError::UnknownService(String::new()))?;
+                (self.latest(code)?, CaseState::default(), None)
+            }
+            (Some(l), false) => {
+                (self.service(&l.service_code, l.service_version)?, l.state.clone(), Some((l.seq, l.last_hash.as_str())))
+            }
+        };
+        if let Some(expected) = request.expected_seq
+            && expected != last.map_or(0, |(s, _)| s)
+        {
+            return Err(StoreError::Conflict);
+        }
+        let ctx = Context { now: request.now, calendar: &self.calendar, actor: &request.actor };
+        let (events, after) = decide_and_apply(&service, &before, &request.command, &ctx)?;
+        let records = seal(&request.case_id, last, request.now, &request.actor.user, events);
+        let Some(newest) = records.last() else {
+            return Ok(Applied {
+                case_id: request.case_id.clone(),
+                seq: last.map_or(0, |(s, _)| s),
+                events: records,
+                state: after,
+                repeated: false,
+            });
+        };
+        let (seq, hash) = (newest.sequence, newest.hash.clone());
+        self.project(txn, &service, loaded.as_ref().map(|l| l.seq), &after, seq, &hash, request.now).await?;
+        self.append(txn, &records).await?;
+        self.sync(txn, &request.case_id, &before, &after, &records, &request.command, request.now).await?;
+        if let Some(key) = &request.idempotency_key {
+            self.remember(txn, &request.actor.user, key, &request.case_id, seq, request.now).await?;
+        }
+        Ok(Applied { case_id: request.case_id.clone(), seq, events: records, state: after, repeated: false })
+    }
+
+    async fn append(&self, txn: &DatabaseTransaction, records: &[Recorded]) -> Result<(), StoreError> {
+        for r in records {
+            let body = serde_json::to_string(&r.event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let inserted = exec(
+                txn,
+                "INSERT INTO events (case_id, seq, kind, body, at, actor, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                vec![
+                    r.case_id.clone().into(),
+                    i64::try_from(r.sequence).unwrap_or(i64::MAX).into(),
+                    name_of(&r.event).into(),
+                    body.into(),
+                    millis(r.at).into(),
+                    r.actor.clone().into(),
+                    r.previous.clone().into(),
+                    r.hash.clone().into(),
+                ],
+            )
+            .await;
+            match inserted {
+                Err(e) if is_unique_violation(&e) => return Err(StoreError::Conflict),
+                other => other?,
+            };
+        }
+        Ok(())
+    }
+
+    /// Writes the case row; a version that moved under us is a conflict.
+    #[allow(clippy::too_many_arguments)]
+    async fn project(
+        &self,
+        txn: &DatabaseTransaction,
+        service: &engine::Service,
+        previous_seq: Option<u64>,
+        state: &CaseState,
+        seq: u64,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let body = serde_json::to_string(state).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let deadline = |c: &Option<engine::clock::Clock>| c.as_ref().and_then(|c| c.deadline).map(millis);
+        let level = [&state.legal, &state.promised].iter().filter_map(|c| c.as_ref().map(|c| c.level)).max();
+        let concluded = state.is_concluded().then(|| millis(now));
+        let values: Vec<sea_orm::Value> = vec![
+            state.id.clone().into(),
+            i64::try_from(seq).unwrap_or(i64::MAX).into(),
+            hash.to_owned().into(),
+            name_of(&state.status).into(),
+            state.office.clone().into(),
+            state.applicant.clone().into(),
+            name_of(&level.unwrap_or_default()).into(),
+            state.received_at.map(millis).into(),
+            state.accepted_at.map(millis).into(),
+            concluded.into(),
+            deadline(&state.legal).into(),
+            deadline(&state.promised).into(),
+            state.outcome.map(|o| name_of(&o)).into(),
+            body.into(),
+            millis(now).into(),
+            service.spec.code.clone().into(),
+            i64::from(service.spec.version).into(),
+            i64::try_from(previous_seq.unwrap_or(0)).unwrap_or(i64::MAX).into(),
+        ];
+        if previous_seq.is_none() {
+            let sql = "INSERT INTO cases (id, seq, last_hash, status, office, applicant, level, received_at, accepted_at, \
+                       concluded_at, legal_deadline, promised_deadline, outcome, state, updated_at, service_code, \
+                       service_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
+            let mut values = values;
+            values.pop();
+            return match exec(txn, sql, values).await {
+                Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict),
+                other => other.map(|_| ()).map_err(Into::into),
+            };
+        }
+        let sql = "UPDATE cases SET seq = $2, last_hash = $3, status = $4, office = $5, applicant = $6, level = $7, \
+                   received_at = $8, accepted_at = $9, concluded_at = COALESCE(concluded_at, $10), \
+                   legal_deadline = $11, promised_deadline = $12, outcome = $13, state = $14, updated_at = $15 \
+                   WHERE id = $1 AND service_code = $16 AND service_version = $17 AND seq = $18";
+        let done = exec(txn, sql, values).await?;
+        if done.rows_affected() == 1 { Ok(()) } else { Err(StoreError::Conflict) }
+    }
+
+    async fn repeated(&self, txn: &DatabaseTransaction, actor: &str, key: &str) -> Result<Option<Applied>, StoreError> {
+        let sql = "SELECT case_id FROM idempotency_keys WHERE actor = $1 AND key = $2";
+        let Some(row) = one(txn, sql, vec![actor.to_owned().into(), key.to_owned().into()]).await? else {
+            return Ok(None);
+        };
+        let case_id: String = row.try_get("", "case_id")?;
+        let loaded = self.load(txn, &case_id).await?.ok_or_else(|| StoreError::CaseNotFound(case_id.clone()))?;
+        Ok(Some(Applied { case_id, seq: loaded.seq, events: Vec::new(), state: loaded.state, repeated: true }))
+    }
+
+    async fn remember(
+        &self,
+        txn: &DatabaseTransaction,
+        actor: &str,
+        key: &str,
+        case_id: &str,
+        seq: u64,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let response = serde_json::json!({ "case_id": case_id, "seq": seq }).to_string();
+        let sql = "INSERT INTO idempotency_keys (actor, key, case_id, response, created_at, remove_after) \
+                   VALUES ($1, $2, $3, $4, $5, $6)";
+        // Keys are kept 30 days: long past any client's retry.
+        let remove_after = millis(now + chrono::Duration::days(30));
+        let values = vec![
+            actor.to_owned().into(),
+            key.to_owned().into(),
+            case_id.to_owned().into(),
+            response.into(),
+            millis(now).into(),
+            remove_after.into(),
+        ];
+        match exec(txn, sql, values).await {
+            Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict),
+            other => other.map(|_| ()).map_err(Into::into),
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! The durable store: cases, their hash-chained events, tasks, timers and outbox rows in
+//! SQLite (the embedded default) or PostgreSQL, through sea-orm.
+//!
+//! One command is one transaction ([`Store::execute`]): load the case with its version,
+//! decide, append the sealed events, update the projection, tasks, timers and outbox, and
+//! commit. Two writers on one case: the second fails with [`StoreError::Conflict`], never a
+//! lost update (the version check on `cases.seq` and the primary key on `(case_id, seq)`).
+
+mod command;
+mod open;
+mod services;
+pub mod sql;
+mod sync;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use engine::case::EngineError;
+use engine::{Calendar, Service};
+use sea_orm::{DatabaseConnection, DbBackend, DbErr};
+use tokio::sync::Notify;
+
+pub use command::{Applied, Request};
+pub use open::Settings;
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The engine refused the command (its code tells the client why).
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// Another command changed the case first; re-read and try again.
+    #[error("the case was changed by someone else; reload and retry")]
+    Conflict,
+    /// No such case.
+    #[error("no case {0}")]
+    CaseNotFound(String),
+    /// No published service with this code (and version).
+    #[error("no published service {0}")]
+    UnknownService(String),
+    /// A definition could not be published.
+    #[error("{0}")]
+    Publish(String),
+    /// A stored row the store cannot read back (never shown to clients).
+    #[error("stored data is unreadable: {0}")]
+    Corrupt(String),
+    /// The database failed (never shown to clients).
+    #[error("database: {0}")]
+    Db(#[from] DbErr),
+}
+
+/// The store and what commands need besides the database: the published services, the
+/// calendar, and the bells that wake the timer and outbox loops early.
+#[derive(Clone)]
+pub struct Store {
+    db: DatabaseConnection,
+    backend: DbBackend,
+    services: Arc<std::sync::RwLock<HashMap<(String, u32), Arc<Service>>>>,
+    calendar: Arc<Calendar>,
+    /// Rung when a timer is written, so the scheduler can sleep less.
+    pub timers_bell: Arc<Notify>,
+    /// Rung when an outbox row is written.
+    pub outbox_bell: Arc<Notify>,
+}
+
+impl Store {
+    /// The database connection.
+    #[must_use]
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Which backend this store runs on.
+    #[must_use]
+    pub fn backend(&self) -> DbBackend {
+        self.backend
+    }
+
+    /// The working-day calendar.
+    #[must_use]
+    pub fn calendar(&self) -> &Calendar {
+        &self.calendar
+    }
+}

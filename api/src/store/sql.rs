@@ -1,0 +1,54 @@
+//! Raw statements over sea-orm for both backends. Queries are written once with
+//! PostgreSQL's `$1` placeholders; for SQLite they become `?1`, which SQLite reads as the
+//! same numbered parameter.
+
+use chrono::{DateTime, TimeZone, Utc};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, ExecResult, QueryResult, Statement, Value};
+
+/// A statement for `backend`.
+pub fn stmt(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
+    let sql = if backend == DbBackend::Postgres { sql.to_owned() } else { sql.replace('$', "?") };
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// Runs a statement that returns no rows.
+///
+/// # Errors
+/// The database's error.
+pub async fn exec(db: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Result<ExecResult, DbErr> {
+    db.execute_raw(stmt(db.get_database_backend(), sql, values)).await
+}
+
+/// Runs a query and returns every row.
+///
+/// # Errors
+/// The database's error.
+pub async fn all(db: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Result<Vec<QueryResult>, DbErr> {
+    db.query_all_raw(stmt(db.get_database_backend(), sql, values)).await
+}
+
+/// Runs a query and returns its first row, if any.
+///
+/// # Errors
+/// The database's error.
+pub async fn one(db: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Result<Option<QueryResult>, DbErr> {
+    db.query_one_raw(stmt(db.get_database_backend(), sql, values)).await
+}
+
+/// An instant as stored: milliseconds since the Unix epoch.
+#[must_use]
+pub fn millis(at: DateTime<Utc>) -> i64 {
+    at.timestamp_millis()
+}
+
+/// A stored instant back, or the epoch for an impossible value.
+#[must_use]
+pub fn instant(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}
+
+/// Whether an error is a unique-key violation (another writer got there first).
+#[must_use]
+pub fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+}

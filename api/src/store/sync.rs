@@ -1,0 +1,182 @@
+//! Keeping the query tables in step with a case after a command: open tasks, pending
+//! timers, outbox rows for requested effects, materials and the rating.
+
+use chrono::{DateTime, Utc};
+use engine::case::{CaseState, Command, Event};
+use engine::chain::Recorded;
+use sea_orm::DatabaseTransaction;
+
+use super::command::name_of;
+use super::sql::{exec, millis};
+use super::{Store, StoreError};
+
+/// The outbox key of an effect: the receiver's idempotency key too.
+#[must_use]
+pub fn effect_key(case_id: &str, effect: u32) -> String {
+    format!("{case_id}/{effect}")
+}
+
+impl Store {
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn sync(
+        &self,
+        txn: &DatabaseTransaction,
+        case_id: &str,
+        before: &CaseState,
+        after: &CaseState,
+        records: &[Recorded],
+        command: &Command,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        if before.tasks != after.tasks {
+            self.sync_tasks(txn, case_id, after).await?;
+        }
+        if before.timers != after.timers {
+            self.sync_timers(txn, case_id, before, after).await?;
+        }
+        if before.materials != after.materials {
+            exec(txn, "DELETE FROM materials WHERE case_id = $1", vec![case_id.to_owned().into()]).await?;
+            for (code, m) in after.materials.iter() {
+                exec(
+                    txn,
+                    "INSERT INTO materials (case_id, code, sha256, file_name, supplied_at) VALUES ($1, $2, $3, $4, $5)",
+                    vec![
+                        case_id.to_owned().into(),
+                        code.clone().into(),
+                        m.sha256.clone().into(),
+                        m.file_name.clone().into(),
+                        millis(now).into(),
+                    ],
+                )
+                .await?;
+            }
+        }
+        for r in records {
+            match &r.event {
+                Event::EffectRequested { effect } => {
+                    let payload = serde_json::json!({
+                        "case_id": case_id,
+                        "service": after.service,
+                        "office": after.office,
+                        "effect": effect,
+                    });
+                    let kind = name_of(&effect.spec);
+                    exec(
+                        txn,
+                        "INSERT INTO outbox (idempotency_key, case_id, effect_id, kind, payload, state, attempts, \
+                         next_attempt_at, lease_until, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, 0, $6)",
+                        vec![
+                            effect_key(case_id, effect.id).into(),
+                            case_id.to_owned().into(),
+                            i64::from(effect.id).into(),
+                            kind.into(),
+                            payload.to_string().into(),
+                            millis(now).into(),
+                        ],
+                    )
+                    .await?;
+                }
+                Event::CaseRated { score, comment } => {
+                    exec(
+                        txn,
+                        "INSERT INTO ratings (case_id, service_code, office, score, comment, rated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                        vec![
+                            case_id.to_owned().into(),
+                            after.service.clone().into(),
+                            after.office.clone().into(),
+                            i32::from(*score).into(),
+                            comment.clone().into(),
+                            millis(now).into(),
+                        ],
+                    )
+                    .await?;
+                }
+                _ => {}
+            }
+        }
+        if let Command::SettleEffect { effect, delivered, .. } = command {
+            let state = if *delivered { "delivered" } else { "failed" };
+            exec(
+                txn,
+                "UPDATE outbox SET state = $2, delivered_at = $3, lease_owner = NULL WHERE idempotency_key = $1",
+                vec![effect_key(case_id, *effect).into(), state.into(), millis(now).into()],
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn sync_tasks(&self, txn: &DatabaseTransaction, case_id: &str, after: &CaseState) -> Result<(), StoreError> {
+        exec(txn, "DELETE FROM tasks WHERE case_id = $1", vec![case_id.to_owned().into()]).await?;
+        for t in after.tasks.values() {
+            let due = t.clock.as_ref().and_then(|c| c.deadline).map(millis);
+            exec(
+                txn,
+                "INSERT INTO tasks (case_id, task_id, step, role, office, claimed_by, opened_at, due_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                vec![
+                    case_id.to_owned().into(),
+                    i64::from(t.id).into(),
+                    t.step.clone().into(),
+                    t.role.clone().into(),
+                    t.office.clone().into(),
+                    t.claimed_by.clone().into(),
+                    millis(t.opened_at).into(),
+                    due.into(),
+                ],
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Pending timers: removed ones deleted (fired or cancelled), new ones inserted, moved
+    /// ones re-dated and released.
+    async fn sync_timers(
+        &self,
+        txn: &DatabaseTransaction,
+        case_id: &str,
+        before: &CaseState,
+        after: &CaseState,
+    ) -> Result<(), StoreError> {
+        for id in before.timers.keys().filter(|id| !after.timers.contains_key(id)) {
+            exec(
+                txn,
+                "DELETE FROM timers WHERE case_id = $1 AND timer_id = $2",
+                vec![case_id.to_owned().into(), i64::from(*id).into()],
+            )
+            .await?;
+        }
+        for (id, t) in &after.timers {
+            let values = vec![
+                case_id.to_owned().into(),
+                i64::from(*id).into(),
+                name_of(&t.kind).into(),
+                millis(t.due).into(),
+            ];
+            match before.timers.get(id) {
+                None => {
+                    exec(
+                        txn,
+                        "INSERT INTO timers (case_id, timer_id, kind, due_at, lease_until, attempts) \
+                         VALUES ($1, $2, $3, $4, 0, 0)",
+                        values,
+                    )
+                    .await?;
+                }
+                Some(old) if old.due != t.due => {
+                    exec(
+                        txn,
+                        "UPDATE timers SET kind = $3, due_at = $4, lease_until = 0, lease_owner = NULL \
+                         WHERE case_id = $1 AND timer_id = $2",
+                        values,
+                    )
+                    .await?;
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(())
+    }
+}
