@@ -115,9 +115,15 @@ impl Store {
         }
     }
 
-    /// The case as stored, read under the write lock when `txn` is a write transaction.
-    pub(super) async fn load(&self, db: &impl ConnectionTrait, case_id: &str) -> Result<Option<Loaded>, StoreError> {
-        let lock = if self.is_postgres() { " FOR UPDATE" } else { "" };
+    /// The case as stored; `for_update` takes the row lock (PostgreSQL) so writers on one
+    /// case queue instead of deciding on the same version.
+    pub(super) async fn load(
+        &self,
+        db: &impl ConnectionTrait,
+        case_id: &str,
+        for_update: bool,
+    ) -> Result<Option<Loaded>, StoreError> {
+        let lock = if for_update && self.is_postgres() { " FOR UPDATE" } else { "" };
         let sql = format!(
             "SELECT seq, last_hash, state, service_code, service_version FROM cases WHERE id = $1{lock}"
         );
@@ -139,7 +145,7 @@ impl Store {
         {
             return Ok(applied);
         }
-        let loaded = self.load(txn, &request.case_id).await?;
+        let loaded = self.load(txn, &request.case_id, true).await?;
         let creating = matches!(request.command, Command::SubmitCase { .. });
         let (service, before, last) = match (&loaded, creating) {
             (Some(_), true) => return Err(StoreError::Conflict),
@@ -266,7 +272,7 @@ impl Store {
             return Ok(None);
         };
         let case_id: String = row.try_get("", "case_id")?;
-        let loaded = self.load(txn, &case_id).await?.ok_or_else(|| StoreError::CaseNotFound(case_id.clone()))?;
+        let loaded = self.load(txn, &case_id, false).await?.ok_or_else(|| StoreError::CaseNotFound(case_id.clone()))?;
         Ok(Some(Applied { case_id, seq: loaded.seq, events: Vec::new(), state: loaded.state, repeated: true }))
     }
 

@@ -8,9 +8,10 @@
 
 mod command;
 mod open;
+mod read;
 mod services;
 pub mod sql;
-mod sync;
+pub mod sync;
 
 use std::collections::HashMap;
 use std::sync::Arc;
