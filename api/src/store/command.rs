@@ -57,12 +57,14 @@ pub(super) struct Loaded {
     pub service_version: u32,
 }
 
-/// The snake_case name serde gives an enum value.
+/// The snake_case name serde gives an enum value (internally tagged by `event` or `effect`,
+/// or externally tagged).
 pub(super) fn name_of<T: Serialize>(value: &T) -> String {
     match serde_json::to_value(value) {
         Ok(serde_json::Value::String(s)) => s,
         Ok(serde_json::Value::Object(m)) => {
-            m.get("event").and_then(|v| v.as_str()).map(str::to_owned).unwrap_or_else(|| m.keys().cloned().collect())
+            let tag = ["event", "effect"].iter().find_map(|t| m.get(*t).and_then(|v| v.as_str()));
+            tag.map(str::to_owned).unwrap_or_else(|| m.keys().cloned().collect())
         }
         _ => String::new(),
     }
