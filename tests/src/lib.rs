@@ -81,7 +81,13 @@ pub fn request(case_id: &str, actor: &Actor, command: Command, now: DateTime<Utc
 
 /// A submission of `service` as case `case_id`.
 #[must_use]
-pub fn submission(service: &str, case_id: &str, applicant: &str, form: serde_json::Value, now: DateTime<Utc>) -> Request {
+pub fn submission(
+    service: &str,
+    case_id: &str,
+    applicant: &str,
+    form: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Request {
     let command = Command::SubmitCase { case_id: case_id.to_owned(), form, materials: Default::default() };
     Request { service: Some(service.to_owned()), ..request(case_id, &Actor::applicant(applicant), command, now) }
 }

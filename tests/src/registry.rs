@@ -51,9 +51,8 @@ impl Registry {
                                     let mut s = server.script.lock().unwrap();
                                     if s.is_empty() { 200 } else { s.remove(0) }
                                 };
-                                let reply = format!(
-                                    "HTTP/1.1 {status} X\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok"
-                                );
+                                let reply =
+                                    format!("HTTP/1.1 {status} X\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok");
                                 let _ = socket.write_all(reply.as_bytes()).await;
                                 return;
                             }

@@ -1,6 +1,7 @@
 //! The runtime on SQLite and PostgreSQL: due timers fire exactly once with two schedulers
 //! racing, a dead node's leases are taken over, and the outbox delivers registry syncs
 //! over HTTP with retries until a transfer concludes, or gives up into an incident.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use api::runtime::outbox::{Deliverer, Endpoints};
 use api::runtime::timers::Scheduler;

@@ -1,6 +1,7 @@
 //! The durable store on SQLite and PostgreSQL: commands survive a restart with their hash
 //! chain intact, idempotency keys, conflicts between two writers, and the projection
 //! matching a replay of the events.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use api::store::StoreError;
 use engine::case::{Actor, Command, replay};
@@ -11,7 +12,8 @@ async fn a_case_survives_a_restart_with_its_chain_and_projection_intact() {
     for backend in backends().await {
         let store = open(&backend).await;
         let now = cst(2026, 4, 20, 9, 0);
-        let submitted = store.execute(&submission("JY-GG-0001", "T1", "guardian-1", transfer_form(), now)).await.unwrap();
+        let submitted =
+            store.execute(&submission("JY-GG-0001", "T1", "guardian-1", transfer_form(), now)).await.unwrap();
         assert!(submitted.seq > 1, "{}: submission, acceptance and the first task", backend.name);
         let (step, clerk) = tests::transfer_offices()[0].clone();
         tests::approve(&store, "T1", step, &clerk, now + chrono::Duration::hours(2)).await;
@@ -56,7 +58,8 @@ async fn of_two_writers_on_one_version_one_wins_and_the_other_gets_a_conflict() 
         let now = cst(2026, 4, 20, 9, 0);
         let seen = store.execute(&submission("JY-GG-0001", "W1", "guardian-1", transfer_form(), now)).await.unwrap();
         let task = seen.state.tasks.values().next().unwrap().id;
-        let clerks = [Actor::staff("s1", "school_registrar", "110105001"), Actor::staff("s9", "school_registrar", "110105001")];
+        let clerks =
+            [Actor::staff("s1", "school_registrar", "110105001"), Actor::staff("s9", "school_registrar", "110105001")];
         let attempts = clerks.iter().map(|clerk| {
             let mut r = request("W1", clerk, Command::ClaimTask { task }, now);
             r.expected_seq = Some(seen.seq);

@@ -67,14 +67,7 @@ impl Deliverer {
     #[must_use]
     pub fn new(store: Store, node: &str, endpoints: Endpoints) -> Self {
         let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap_or_default();
-        Self {
-            store,
-            node: node.to_owned(),
-            endpoints,
-            client,
-            max_attempts: 8,
-            first_backoff: Duration::from_secs(2),
-        }
+        Self { store, node: node.to_owned(), endpoints, client, max_attempts: 8, first_backoff: Duration::from_secs(2) }
     }
 
     async fn claim(&self, now: DateTime<Utc>) -> Result<Vec<Message>, StoreError> {
@@ -86,8 +79,9 @@ impl Deliverer {
              RETURNING idempotency_key, case_id, effect_id, kind, payload, attempts"
         );
         let lease_until = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
-        let rows = all(self.store.db(), &sql, vec![self.node.clone().into(), millis(lease_until).into(), millis(now).into()])
-            .await?;
+        let rows =
+            all(self.store.db(), &sql, vec![self.node.clone().into(), millis(lease_until).into(), millis(now).into()])
+                .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             out.push(Message {
@@ -121,7 +115,8 @@ impl Deliverer {
                 }
                 Err(error) => {
                     let backoff = self.first_backoff.saturating_mul(2u32.saturating_pow(m.attempts.min(16)));
-                    let next = now + chrono::Duration::from_std(backoff.min(Duration::from_secs(3600))).unwrap_or_default();
+                    let next =
+                        now + chrono::Duration::from_std(backoff.min(Duration::from_secs(3600))).unwrap_or_default();
                     exec(
                         self.store.db(),
                         "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3, \

@@ -117,7 +117,12 @@ impl Scheduler {
     /// # Errors
     /// The database failed.
     pub async fn next_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let row = one(self.store.db(), "SELECT MIN(CASE WHEN lease_until > due_at THEN lease_until ELSE due_at END) AS next FROM timers", vec![]).await?;
+        let row = one(
+            self.store.db(),
+            "SELECT MIN(CASE WHEN lease_until > due_at THEN lease_until ELSE due_at END) AS next FROM timers",
+            vec![],
+        )
+        .await?;
         Ok(row.and_then(|r| r.try_get::<Option<i64>>("", "next").ok().flatten()).map(instant))
     }
 

@@ -99,7 +99,9 @@ impl Store {
         let txn = self.begin_write().await?;
         match self.execute_in(&txn, request).await {
             Ok(applied) => {
-                txn.commit().await.map_err(|e| if is_unique_violation(&e) { StoreError::Conflict } else { e.into() })?;
+                txn.commit()
+                    .await
+                    .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict } else { e.into() })?;
                 if applied.events.iter().any(|r| matches!(r.event, engine::case::Event::TimerSet { .. })) {
                     self.timers_bell.notify_waiters();
                 }
@@ -126,9 +128,7 @@ impl Store {
         for_update: bool,
     ) -> Result<Option<Loaded>, StoreError> {
         let lock = if for_update && self.is_postgres() { " FOR UPDATE" } else { "" };
-        let sql = format!(
-            "SELECT seq, last_hash, state, service_code, service_version FROM cases WHERE id = $1{lock}"
-        );
+        let sql = format!("SELECT seq, last_hash, state, service_code, service_version FROM cases WHERE id = $1{lock}");
         let Some(row) = one(db, &sql, vec![case_id.to_owned().into()]).await? else { return Ok(None) };
         let state: String = row.try_get("", "state")?;
         let state = serde_json::from_str(&state).map_err(|e| StoreError::Corrupt(format!("case {case_id}: {e}")))?;
@@ -156,9 +156,11 @@ impl Store {
                 let code = request.service.as_deref().ok_or_else(|| StoreError::UnknownService(String::new()))?;
                 (self.latest(code)?, CaseState::default(), None)
             }
-            (Some(l), false) => {
-                (self.service(&l.service_code, l.service_version)?, l.state.clone(), Some((l.seq, l.last_hash.as_str())))
-            }
+            (Some(l), false) => (
+                self.service(&l.service_code, l.service_version)?,
+                l.state.clone(),
+                Some((l.seq, l.last_hash.as_str())),
+            ),
         };
         if let Some(expected) = request.expected_seq
             && expected != last.map_or(0, |(s, _)| s)

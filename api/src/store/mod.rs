@@ -50,13 +50,16 @@ pub enum StoreError {
     Db(#[from] DbErr),
 }
 
+/// Published services by (code, version).
+type Published = HashMap<(String, u32), Arc<Service>>;
+
 /// The store and what commands need besides the database: the published services, the
 /// calendar, and the bells that wake the timer and outbox loops early.
 #[derive(Clone)]
 pub struct Store {
     db: DatabaseConnection,
     backend: DbBackend,
-    services: Arc<std::sync::RwLock<HashMap<(String, u32), Arc<Service>>>>,
+    services: Arc<std::sync::RwLock<Published>>,
     calendar: Arc<Calendar>,
     /// Rung when a timer is written, so the scheduler can sleep less.
     pub timers_bell: Arc<Notify>,

@@ -31,7 +31,12 @@ impl Store {
     ///
     /// # Errors
     /// The definition does not load, or its version was published with other text.
-    pub async fn publish(&self, file: &str, source: &str, now: chrono::DateTime<chrono::Utc>) -> Result<Arc<Service>, StoreError> {
+    pub async fn publish(
+        &self,
+        file: &str,
+        source: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Arc<Service>, StoreError> {
         let service = Service::from_yaml(file, source).map_err(|e| StoreError::Publish(e.to_string()))?;
         let (code, version) = (service.spec.code.clone(), service.spec.version);
         let existing = all(
@@ -105,11 +110,11 @@ impl Store {
         newest.map(|(_, s)| s.clone()).ok_or_else(|| StoreError::UnknownService(code.to_owned()))
     }
 
-    fn services_read(&self) -> std::sync::RwLockReadGuard<'_, std::collections::HashMap<(String, u32), Arc<Service>>> {
+    fn services_read(&self) -> std::sync::RwLockReadGuard<'_, super::Published> {
         self.services.read().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn services_mut(&self) -> std::sync::RwLockWriteGuard<'_, std::collections::HashMap<(String, u32), Arc<Service>>> {
+    fn services_mut(&self) -> std::sync::RwLockWriteGuard<'_, super::Published> {
         self.services.write().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }

@@ -149,12 +149,8 @@ impl Store {
             .await?;
         }
         for (id, t) in &after.timers {
-            let values = vec![
-                case_id.to_owned().into(),
-                i64::from(*id).into(),
-                name_of(&t.kind).into(),
-                millis(t.due).into(),
-            ];
+            let values =
+                vec![case_id.to_owned().into(), i64::from(*id).into(), name_of(&t.kind).into(), millis(t.due).into()];
             match before.timers.get(id) {
                 None => {
                     exec(
