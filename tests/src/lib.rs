@@ -55,7 +55,12 @@ async fn fresh_postgres(admin: &str) -> String {
 
 /// Opens the store on `backend` with the shipped services published.
 pub async fn open(backend: &Backend) -> Store {
-    let settings = Settings { database_url: backend.url.clone(), services_dir: services_dir(), max_connections: 8 };
+    let settings = Settings {
+        database_url: backend.url.clone(),
+        services_dir: services_dir(),
+        max_connections: 8,
+        sqlite_full_sync: true,
+    };
     Store::open(&settings).await.unwrap_or_else(|e| panic!("{}: {e}", backend.name))
 }
 

@@ -16,6 +16,21 @@ pub struct Scheduler {
     store: Store,
     node: String,
     batch: i64,
+    parallel: usize,
+}
+
+fn add(pass: &mut Pass, done: Result<Pass, tokio::task::JoinError>) {
+    match done {
+        Ok(p) => {
+            pass.fired += p.fired;
+            pass.stale += p.stale;
+            pass.failed += p.failed;
+        }
+        Err(e) => {
+            pass.failed += 1;
+            tracing::error!(error = %e, "timer worker died");
+        }
+    }
 }
 
 /// What one pass did.
@@ -33,7 +48,9 @@ impl Scheduler {
     /// A scheduler for `node` (any name unique among the running nodes).
     #[must_use]
     pub fn new(store: Store, node: &str) -> Self {
-        Self { store, node: node.to_owned(), batch: 200 }
+        // SQLite takes one writer at a time: more workers would only queue.
+        let parallel = if store.is_postgres() { 8 } else { 1 };
+        Self { store, node: node.to_owned(), batch: 400, parallel }
     }
 
     /// Claims up to one batch of timers due at `now`.
@@ -47,7 +64,10 @@ impl Scheduler {
         );
         let lease_until = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
         let values = vec![self.node.clone().into(), millis(lease_until).into(), millis(now).into(), self.batch.into()];
-        let rows = all(self.store.db(), &sql, values).await?;
+        let rows = {
+            let _turn = self.store.write_turn().await;
+            all(self.store.db(), &sql, values).await?
+        };
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let timer = u32::try_from(row.try_get::<i32>("", "timer_id")?).unwrap_or_default();
@@ -65,15 +85,36 @@ impl Scheduler {
         loop {
             let claimed = self.claim(now).await?;
             let full = claimed.len() as i64 == self.batch;
+            // One worker per case (a case's timers fire in due order), cases in parallel.
+            let mut by_case: std::collections::BTreeMap<String, Vec<u32>> = std::collections::BTreeMap::new();
             for (case_id, timer) in claimed {
-                match self.fire(&case_id, timer, now).await {
-                    Ok(true) => pass.fired += 1,
-                    Ok(false) => pass.stale += 1,
-                    Err(e) => {
-                        pass.failed += 1;
-                        tracing::error!(case = %case_id, timer, error = %e, "timer failed; retried after its lease");
-                    }
+                by_case.entry(case_id).or_default().push(timer);
+            }
+            let mut workers = tokio::task::JoinSet::new();
+            for (case_id, timers) in by_case {
+                if workers.len() >= self.parallel
+                    && let Some(done) = workers.join_next().await
+                {
+                    add(&mut pass, done);
                 }
+                let me = self.clone();
+                workers.spawn(async move {
+                    let mut part = Pass::default();
+                    for timer in timers {
+                        match me.fire(&case_id, timer, now).await {
+                            Ok(true) => part.fired += 1,
+                            Ok(false) => part.stale += 1,
+                            Err(e) => {
+                                part.failed += 1;
+                                tracing::error!(case = %case_id, timer, error = %e, "timer failed; retried after its lease");
+                            }
+                        }
+                    }
+                    part
+                });
+            }
+            while let Some(done) = workers.join_next().await {
+                add(&mut pass, done);
             }
             if !full {
                 return Ok(pass);

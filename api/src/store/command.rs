@@ -96,6 +96,7 @@ impl Store {
     /// The engine's refusal, [`StoreError::Conflict`] when another writer got there first,
     /// [`StoreError::CaseNotFound`], or a database error. Nothing is written on error.
     pub async fn execute(&self, request: &Request) -> Result<Applied, StoreError> {
+        let _turn = self.write_turn().await;
         let txn = self.begin_write().await?;
         match self.execute_in(&txn, request).await {
             Ok(applied) => {

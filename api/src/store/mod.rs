@@ -61,6 +61,9 @@ pub struct Store {
     backend: DbBackend,
     services: Arc<std::sync::RwLock<Published>>,
     calendar: Arc<Calendar>,
+    /// SQLite only: writers queue here, in order, rather than spinning on SQLite's busy
+    /// lock (the database takes one writer at a time anyway).
+    write_gate: Option<Arc<tokio::sync::Mutex<()>>>,
     /// Rung when a timer is written, so the scheduler can sleep less.
     pub timers_bell: Arc<Notify>,
     /// Rung when an outbox row is written.
@@ -72,6 +75,14 @@ impl Store {
     #[must_use]
     pub fn db(&self) -> &DatabaseConnection {
         &self.db
+    }
+
+    /// Waits for this process's turn to write (SQLite); nothing to wait for on PostgreSQL.
+    pub async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match &self.write_gate {
+            Some(gate) => Some(gate.lock().await),
+            None => None,
+        }
     }
 
     /// Which backend this store runs on.

@@ -20,6 +20,9 @@ pub struct Settings {
     pub services_dir: std::path::PathBuf,
     /// Pool size (SQLite writes are serialized by the database anyway).
     pub max_connections: u32,
+    /// SQLite only: fsync every commit (`FULL`, the default) or only at checkpoints
+    /// (`NORMAL`: a power cut may lose the last commits; a killed process loses nothing).
+    pub sqlite_full_sync: bool,
 }
 
 impl Settings {
@@ -27,7 +30,12 @@ impl Settings {
     #[must_use]
     pub fn sqlite(data_dir: &std::path::Path, services_dir: std::path::PathBuf) -> Self {
         let path = data_dir.join("engine.sqlite3");
-        Self { database_url: format!("sqlite://{}?mode=rwc", path.display()), services_dir, max_connections: 4 }
+        Self {
+            database_url: format!("sqlite://{}?mode=rwc", path.display()),
+            services_dir,
+            max_connections: 4,
+            sqlite_full_sync: true,
+        }
     }
 }
 
@@ -47,25 +55,28 @@ impl Store {
                 std::fs::create_dir_all(dir).map_err(|e| StoreError::Publish(format!("{}: {e}", dir.display())))?;
             }
         }
+        let sync = if settings.sqlite_full_sync { SqliteSynchronous::Full } else { SqliteSynchronous::Normal };
         let mut options = ConnectOptions::new(settings.database_url.clone());
         options
             .max_connections(settings.max_connections)
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(10))
             .sqlx_logging(false)
-            .map_sqlx_sqlite_opts(|o| {
+            .map_sqlx_sqlite_opts(move |o| {
                 o.journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Full)
+                    .synchronous(sync)
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true)
             });
         let db = Database::connect(options).await?;
         Migrator::up(&db, None).await?;
+        let sqlite = db.get_database_backend() == DbBackend::Sqlite;
         let store = Self {
             backend: db.get_database_backend(),
             db,
             services: Arc::default(),
             calendar: Arc::new(Calendar::china_official()),
+            write_gate: sqlite.then(Arc::default),
             timers_bell: Arc::default(),
             outbox_bell: Arc::default(),
         };

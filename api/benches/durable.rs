@@ -1,0 +1,170 @@
+//! Durable throughput through the store, on SQLite (a fresh file) and on PostgreSQL (when
+//! `BENCH_DATABASE_URL` names a server; a fresh database is made on it):
+//!
+//! 1. transitions/s: whole student-transfer lifecycles (submit, four approvals, two
+//!    registry acknowledgements), each command one transaction, from concurrent clients;
+//! 2. timers: the time to fire 100,000 due timers with one scheduler, and the cost of one
+//!    claim with many pending future timers.
+//!
+//! Run: `cargo bench -p api --bench durable` (scale with `BENCH_CASES`, `BENCH_CLIENTS`).
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Instant;
+
+use api::runtime::timers::Scheduler;
+use api::store::{Request, Settings, Store};
+use chrono::{DateTime, TimeZone, Utc};
+use engine::case::{Actor, Command};
+use sea_orm::ConnectionTrait;
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn cst(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
+    engine::calendar::china().with_ymd_and_hms(y, m, d, h, 0, 0).unwrap().with_timezone(&Utc)
+}
+
+fn form() -> serde_json::Value {
+    serde_json::json!({"student_name": "李四", "student_id_card": "440524188001010014",
+        "student_number": "G440524188001010014", "guardian_name": "李父", "receiving_school_code": "110105001",
+        "receiving_bureau_code": "110105", "sending_school_code": "440524003", "sending_bureau_code": "440524",
+        "reason": "随父母工作调动"})
+}
+
+fn req(case_id: &str, actor: &Actor, command: Command, now: DateTime<Utc>) -> Request {
+    Request {
+        case_id: case_id.to_owned(),
+        service: None,
+        actor: actor.clone(),
+        command,
+        idempotency_key: None,
+        expected_seq: None,
+        now,
+    }
+}
+
+/// One transfer from submission to conclusion; returns the commands it took.
+async fn lifecycle(store: &Store, id: &str) -> usize {
+    let now = cst(2026, 4, 20, 9);
+    let submit = Command::SubmitCase { case_id: id.to_owned(), form: form(), materials: Default::default() };
+    let mut r = req(id, &Actor::applicant("guardian"), submit, now);
+    r.service = Some("JY-GG-0001".into());
+    let mut state = store.execute(&r).await.unwrap().state;
+    let mut n = 1;
+    let offices = [
+        Actor::staff("s1", "school_registrar", "110105001"),
+        Actor::staff("b1", "bureau_registrar", "110105"),
+        Actor::staff("s2", "school_registrar", "440524003"),
+        Actor::staff("b2", "bureau_registrar", "440524"),
+    ];
+    for actor in &offices {
+        let task = state.tasks.values().next().unwrap().id;
+        let complete = Command::CompleteTask { task, action: "approve".into(), data: serde_json::Map::new() };
+        state = store.execute(&req(id, actor, complete, now)).await.unwrap().state;
+        n += 1;
+    }
+    while let Some(effect) = state.effects.keys().next().copied() {
+        let settle = Command::SettleEffect { effect, delivered: true, detail: String::new() };
+        state = store.execute(&req(id, &Actor::system(), settle, now)).await.unwrap().state;
+        n += 1;
+    }
+    assert!(state.is_concluded());
+    n
+}
+
+async fn open(url: &str) -> Store {
+    let services = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../workflows/services");
+    let settings = Settings {
+        database_url: url.to_owned(),
+        services_dir: services,
+        max_connections: 8,
+        sqlite_full_sync: std::env::var("BENCH_SQLITE_SYNC").map_or(true, |v| v != "normal"),
+    };
+    Store::open(&settings).await.unwrap()
+}
+
+async fn transitions(name: &str, store: &Store, cases: usize, clients: usize) {
+    let started = Instant::now();
+    let mut handles = Vec::new();
+    for c in 0..clients {
+        let store = store.clone();
+        handles.push(tokio::spawn(async move {
+            let mut n = 0;
+            for i in (c..cases).step_by(clients) {
+                n += lifecycle(&store, &format!("L{i}")).await;
+            }
+            n
+        }));
+    }
+    let mut total = 0;
+    for h in handles {
+        total += h.await.unwrap();
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "{name}: {total} durable transitions ({cases} transfers, {clients} clients) in {secs:.2} s = {:.0}/s",
+        total as f64 / secs
+    );
+}
+
+async fn timers(name: &str, store: &Store, target: usize) {
+    // Open transfers each hold a handful of SLA timers; submit until `target` are pending.
+    let mut i = 0;
+    loop {
+        let count = store
+            .db()
+            .query_one_raw(sea_orm::Statement::from_string(store.backend(), "SELECT COUNT(*) AS n FROM timers"))
+            .await
+            .unwrap();
+        let pending: i64 = count.unwrap().try_get("", "n").unwrap();
+        if pending as usize >= target {
+            break;
+        }
+        let now = cst(2026, 4, 20, 9);
+        let submit = Command::SubmitCase { case_id: format!("D{i}"), form: form(), materials: Default::default() };
+        let mut r = req(&format!("D{i}"), &Actor::applicant("guardian"), submit, now);
+        r.service = Some("JY-GG-0001".into());
+        for _ in 0..50 {
+            store.execute(&r).await.unwrap();
+            i += 1;
+            r.case_id = format!("D{i}");
+            r.command = Command::SubmitCase { case_id: r.case_id.clone(), form: form(), materials: Default::default() };
+        }
+    }
+    let scheduler = Scheduler::new(store.clone(), "bench");
+    // Far in the future: every pending timer (warnings, overdue, deemed expiries) is due.
+    let started = Instant::now();
+    let pass = scheduler.fire_due(cst(2030, 1, 1, 9)).await.unwrap();
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "{name}: fired {} due timers ({} stale) in {secs:.2} s = {:.0}/s",
+        pass.fired,
+        pass.stale,
+        pass.fired as f64 / secs
+    );
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let cases = env_usize("BENCH_CASES", 1000);
+    let clients = env_usize("BENCH_CLIENTS", 8);
+    let timer_target = env_usize("BENCH_TIMERS", 100_000);
+    let dir = std::env::temp_dir().join(format!("engine-bench-{}", uuid::Uuid::now_v7()));
+    let mut targets = vec![("sqlite".to_owned(), format!("sqlite://{}?mode=rwc", dir.join("bench.sqlite3").display()))];
+    if let Ok(admin) = std::env::var("BENCH_DATABASE_URL") {
+        let conn = sea_orm::Database::connect(&admin).await.unwrap();
+        let db = format!("bench_{}", uuid::Uuid::now_v7().simple());
+        conn.execute_unprepared(&format!("CREATE DATABASE {db}")).await.unwrap();
+        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b).to_owned();
+        targets.push(("postgres".to_owned(), format!("{base}/{db}")));
+    }
+    for (name, url) in targets {
+        let store = open(&url).await;
+        transitions(&name, &store, cases, clients).await;
+        timers(&name, &store, timer_target).await;
+    }
+}
