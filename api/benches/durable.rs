@@ -150,9 +150,11 @@ async fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    let cases = env_usize("BENCH_CASES", 1000);
+    // `cargo bench` passes `--bench`; under `cargo test --all-targets` this is a smoke run.
+    let full = std::env::args().any(|a| a == "--bench");
+    let cases = env_usize("BENCH_CASES", if full { 1000 } else { 5 });
     let clients = env_usize("BENCH_CLIENTS", 8);
-    let timer_target = env_usize("BENCH_TIMERS", 100_000);
+    let timer_target = env_usize("BENCH_TIMERS", if full { 100_000 } else { 100 });
     let dir = std::env::temp_dir().join(format!("engine-bench-{}", uuid::Uuid::now_v7()));
     let mut targets = vec![("sqlite".to_owned(), format!("sqlite://{}?mode=rwc", dir.join("bench.sqlite3").display()))];
     if let Ok(admin) = std::env::var("BENCH_DATABASE_URL") {
