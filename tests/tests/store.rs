@@ -105,3 +105,23 @@ async fn an_engine_refusal_writes_nothing() {
         assert!(matches!(missing, Err(StoreError::CaseNotFound(_))), "{}", backend.name);
     }
 }
+
+#[tokio::test]
+async fn a_concluded_case_is_kept_for_its_retention_term_then_purged_whole() {
+    for backend in backends().await {
+        let store = open(&backend).await;
+        let now = cst(2026, 4, 20, 9, 0);
+        store.execute(&submission("JY-GG-0001", "P1", "guardian-1", transfer_form(), now)).await.unwrap();
+        store.execute(&submission("JY-GG-0001", "P2", "guardian-2", transfer_form(), now)).await.unwrap();
+        let withdraw = Command::WithdrawCase { reason: "已在本地入学".into() };
+        store.execute(&request("P1", &Actor::applicant("guardian-1"), withdraw, now)).await.unwrap();
+        let term = store.retention;
+        let early = store.purge(now + term - chrono::Duration::days(1)).await.unwrap();
+        assert_eq!(early.cases, 0, "{}: kept for the whole term", backend.name);
+        let purged = store.purge(now + term + chrono::Duration::days(1)).await.unwrap();
+        assert_eq!(purged.cases, 1, "{}", backend.name);
+        assert!(store.case("P1").await.unwrap().is_none(), "{}", backend.name);
+        assert!(store.events("P1").await.unwrap().is_empty(), "{}: its events went with it", backend.name);
+        assert!(store.case("P2").await.unwrap().is_some(), "{}: an open case is never purged", backend.name);
+    }
+}

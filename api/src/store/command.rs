@@ -232,6 +232,7 @@ impl Store {
         let deadline = |c: &Option<engine::clock::Clock>| c.as_ref().and_then(|c| c.deadline).map(millis);
         let level = [&state.legal, &state.promised].iter().filter_map(|c| c.as_ref().map(|c| c.level)).max();
         let concluded = state.is_concluded().then(|| millis(now));
+        let remove_after = state.is_concluded().then(|| millis(now + self.retention));
         let values: Vec<sea_orm::Value> = vec![
             state.id.clone().into(),
             i64::try_from(seq).unwrap_or(i64::MAX).into(),
@@ -251,13 +252,14 @@ impl Store {
             service.spec.code.clone().into(),
             i64::from(service.spec.version).into(),
             i64::try_from(previous_seq.unwrap_or(0)).unwrap_or(i64::MAX).into(),
+            remove_after.into(),
         ];
         if previous_seq.is_none() {
             let sql = "INSERT INTO cases (id, seq, last_hash, status, office, applicant, level, received_at, accepted_at, \
                        concluded_at, legal_deadline, promised_deadline, outcome, state, updated_at, service_code, \
                        service_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
             let mut values = values;
-            values.pop();
+            values.truncate(17);
             return match exec(txn, sql, values).await {
                 Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict),
                 other => other.map(|_| ()).map_err(Into::into),
@@ -265,10 +267,20 @@ impl Store {
         }
         let sql = "UPDATE cases SET seq = $2, last_hash = $3, status = $4, office = $5, applicant = $6, level = $7, \
                    received_at = $8, accepted_at = $9, concluded_at = COALESCE(concluded_at, $10), \
+                   remove_after = COALESCE(remove_after, $19), \
                    legal_deadline = $11, promised_deadline = $12, outcome = $13, state = $14, updated_at = $15 \
                    WHERE id = $1 AND service_code = $16 AND service_version = $17 AND seq = $18";
         let done = exec(txn, sql, values).await?;
-        if done.rows_affected() == 1 { Ok(()) } else { Err(StoreError::Conflict) }
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Conflict);
+        }
+        if let Some(at) = remove_after {
+            // The whole record goes together when its time comes.
+            let values = vec![state.id.clone().into(), at.into()];
+            exec(txn, "UPDATE events SET remove_after = $2 WHERE case_id = $1 AND remove_after IS NULL", values)
+                .await?;
+        }
+        Ok(())
     }
 
     async fn repeated(&self, txn: &DatabaseTransaction, actor: &str, key: &str) -> Result<Option<Applied>, StoreError> {

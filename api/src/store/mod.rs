@@ -9,6 +9,7 @@
 mod command;
 mod open;
 mod read;
+mod retention;
 mod services;
 pub mod sql;
 pub mod sync;
@@ -23,6 +24,7 @@ use tokio::sync::Notify;
 
 pub use command::{Applied, Request};
 pub use open::Settings;
+pub use retention::Purged;
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +66,8 @@ pub struct Store {
     /// SQLite only: writers queue here, in order, rather than spinning on SQLite's busy
     /// lock (the database takes one writer at a time anyway).
     write_gate: Option<Arc<tokio::sync::Mutex<()>>>,
+    /// How long a concluded case's record is kept before [`Store::purge`] removes it.
+    pub retention: chrono::Duration,
     /// Rung when a timer is written, so the scheduler can sleep less.
     pub timers_bell: Arc<Notify>,
     /// Rung when an outbox row is written.

@@ -39,6 +39,20 @@ impl Settings {
     }
 }
 
+impl Settings {
+    /// From the environment: `DATABASE_URL` (default: the SQLite file under `./data`) and
+    /// `SERVICES_DIR` (default: `workflows/services`).
+    #[must_use]
+    pub fn from_env() -> Self {
+        let services = std::env::var("SERVICES_DIR").unwrap_or_else(|_| "workflows/services".to_owned());
+        let mut settings = Self::sqlite(std::path::Path::new("data"), services.into());
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            settings.database_url = url;
+        }
+        settings
+    }
+}
+
 impl Store {
     /// Connects, migrates and publishes every definition in `services_dir`.
     ///
@@ -77,6 +91,8 @@ impl Store {
             services: Arc::default(),
             calendar: Arc::new(Calendar::china_official()),
             write_gate: sqlite.then(Arc::default),
+            // 30 years: the archive term for licensing files (local practice, configurable).
+            retention: chrono::Duration::days(30 * 365),
             timers_bell: Arc::default(),
             outbox_bell: Arc::default(),
         };
