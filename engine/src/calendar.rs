@@ -87,6 +87,19 @@ impl CalendarBuilder {
         Self { region: region.to_owned(), ..Self::default() }
     }
 
+    /// A builder holding the shipped national notices, for adding later ones to.
+    #[must_use]
+    pub fn china_official() -> Self {
+        let mut builder = Self::new("CN");
+        for json in crate::calendar_data::NOTICES {
+            // The shipped files are checked by a test; a broken one would fail it.
+            if let Ok(b) = builder.clone().notice_json(json) {
+                builder = b;
+            }
+        }
+        builder
+    }
+
     /// Adds one notice in the holiday-cn JSON format; its year becomes official.
     ///
     /// # Errors
@@ -160,14 +173,7 @@ impl Calendar {
     /// compiled into the binary so the product never reads `../shared` at run time.
     #[must_use]
     pub fn china_official() -> Self {
-        let mut builder = CalendarBuilder::new("CN");
-        for json in crate::calendar_data::NOTICES {
-            // The shipped files are checked by a test; a broken one would fail it.
-            if let Ok(b) = builder.clone().notice_json(json) {
-                builder = b;
-            }
-        }
-        builder.build()
+        CalendarBuilder::china_official().build()
     }
 
     /// Region code of this calendar.

@@ -93,6 +93,10 @@ fn every_licensing_service_pauses_for_its_special_procedures_and_extends_exactly
         assert_eq!(case.state.status, Status::Paused, "{file}");
         case.at(at_ten(back)).ok(&staff, Command::ResumeClock);
         assert_eq!(case.state.status, Status::InProgress, "{file}");
+        // What was recorded (step clocks included) reads back from JSON and replays.
+        let json = serde_json::to_string(&case.events).unwrap();
+        let events: Vec<engine::case::Event> = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(engine::case::replay(&events), case.state, "{file}: replayed from JSON");
 
         let none = (Unit::WorkingDays, 0);
         let (ext_unit, _) = case.service.spec.extension.as_ref().map_or(none, |e| (e.max.unit, e.max.amount));

@@ -168,7 +168,8 @@ impl Store {
         {
             return Err(StoreError::Conflict);
         }
-        let ctx = Context { now: request.now, calendar: &self.calendar, actor: &request.actor };
+        let calendar = self.calendar();
+        let ctx = Context { now: request.now, calendar: &calendar, actor: &request.actor };
         let (events, after) = decide_and_apply(&service, &before, &request.command, &ctx)?;
         let records = seal(&request.case_id, last, request.now, &request.actor.user, events);
         let Some(newest) = records.last() else {

@@ -6,6 +6,7 @@
 //! commit. Two writers on one case: the second fails with [`StoreError::Conflict`], never a
 //! lost update (the version check on `cases.seq` and the primary key on `(case_id, seq)`).
 
+mod calendar;
 mod command;
 mod open;
 mod read;
@@ -22,6 +23,7 @@ use engine::{Calendar, Service};
 use sea_orm::{DatabaseConnection, DbBackend, DbErr};
 use tokio::sync::Notify;
 
+pub use calendar::Recomputed;
 pub use command::{Applied, Request};
 pub use open::Settings;
 pub use retention::Purged;
@@ -62,7 +64,7 @@ pub struct Store {
     db: DatabaseConnection,
     backend: DbBackend,
     services: Arc<std::sync::RwLock<Published>>,
-    calendar: Arc<Calendar>,
+    calendar: Arc<std::sync::RwLock<Arc<Calendar>>>,
     /// SQLite only: writers queue here, in order, rather than spinning on SQLite's busy
     /// lock (the database takes one writer at a time anyway).
     write_gate: Option<Arc<tokio::sync::Mutex<()>>>,
@@ -95,9 +97,9 @@ impl Store {
         self.backend
     }
 
-    /// The working-day calendar.
+    /// The working-day calendar as it stands (notices loaded later included).
     #[must_use]
-    pub fn calendar(&self) -> &Calendar {
-        &self.calendar
+    pub fn calendar(&self) -> Arc<Calendar> {
+        self.calendar.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 }

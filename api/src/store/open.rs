@@ -89,7 +89,7 @@ impl Store {
             backend: db.get_database_backend(),
             db,
             services: Arc::default(),
-            calendar: Arc::new(Calendar::china_official()),
+            calendar: Arc::new(std::sync::RwLock::new(Arc::new(Calendar::china_official()))),
             write_gate: sqlite.then(Arc::default),
             // 30 years: the archive term for licensing files (local practice, configurable).
             retention: chrono::Duration::days(30 * 365),
@@ -97,6 +97,7 @@ impl Store {
             outbox_bell: Arc::default(),
         };
         store.publish_dir(&settings.services_dir).await?;
+        store.reload_calendar().await?;
         Ok(store)
     }
 

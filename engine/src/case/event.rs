@@ -173,7 +173,10 @@ pub enum Event {
         legal: Option<Clock>,
         /// Promised clock.
         promised: Option<Clock>,
-        /// Step clocks by task id.
+        /// Step clocks by task id (stored as a list of pairs: an internally tagged enum
+        /// cannot read integer map keys back from JSON).
+        #[serde(with = "pairs")]
+        #[schemars(with = "Vec<(u32, Clock)>")]
         tasks: BTreeMap<u32, Clock>,
     },
     /// A clock reached a level (by a timer or an extension).
@@ -234,4 +237,19 @@ pub enum Event {
         /// Free text.
         comment: String,
     },
+}
+
+/// A map with integer keys as a list of `[key, value]` pairs.
+mod pairs {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<V: Serialize, S: Serializer>(map: &BTreeMap<u32, V>, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(map.iter())
+    }
+
+    pub fn deserialize<'de, V: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<u32, V>, D::Error> {
+        Ok(Vec::<(u32, V)>::deserialize(d)?.into_iter().collect())
+    }
 }
