@@ -2,6 +2,10 @@
 //! pure engine.
 //!
 //! # Layout
+//! - [`config`]: the server's settings from the environment.
+//! - [`auth`]: JWT bearer tokens (HS256, RS256, EdDSA) and the caller they name.
+//! - [`graphql`]: the GraphQL schema: queries, mutations, the closed set of error codes.
+//! - [`http`]: axum routes and `serve`, with the runtime loops beside the server.
 //! - [`store`]: cases, hash-chained events, tasks, timers and outbox in SQLite or
 //!   PostgreSQL; one command is one transaction.
 //! - [`runtime`]: the timer scheduler and the outbox deliverer, each a loop that sleeps
@@ -9,6 +13,10 @@
 //! - [`validate`]: checks service definition files and reports every problem with file,
 //!   line and field, the way the loader at start-up does.
 
+pub mod auth;
+pub mod config;
+pub mod graphql;
+pub mod http;
 pub mod runtime;
 pub mod store;
 pub mod validate;

@@ -1,7 +1,9 @@
 //! The product binary.
+//! - `api serve`: the GraphQL server with the timer scheduler and outbox deliverer, on the
+//!   embedded SQLite default under `./data` unless `DATABASE_URL` says otherwise.
+//! - `api token <user> [role[,role...]] [office]`: mint a development token (HS256 secret).
 //! - `api validate <file-or-dir>...`: check service definitions; exit status 1 on problems.
-//! - `api purge`: delete the records whose retention term has passed (`DATABASE_URL`, default
-//!   the SQLite file under `./data`).
+//! - `api purge`: delete the records whose retention term has passed.
 
 use std::process::ExitCode;
 
@@ -16,39 +18,93 @@ fn main() -> ExitCode {
             }
             if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
         }
-        Some((cmd, _)) if cmd == "purge" => purge(),
+        Some((cmd, _)) if cmd == "serve" => block_on(serve()),
+        Some((cmd, rest)) if cmd == "token" => token(rest),
+        Some((cmd, _)) if cmd == "purge" => block_on(purge()),
         _ => {
-            eprintln!(
-                "usage: api validate [file-or-directory...] | api purge   (serve, token and demo come with the API issue)"
-            );
+            eprintln!("usage: api serve | api token <user> [roles] [office] | api validate [paths...] | api purge");
             ExitCode::from(2)
         }
     }
 }
 
-fn purge() -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-        Ok(r) => r,
+fn block_on(f: impl std::future::Future<Output = ExitCode>) -> ExitCode {
+    match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime.block_on(f),
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn config() -> Result<api::config::Config, ExitCode> {
+    api::config::Config::from_env().map_err(|e| {
+        eprintln!("{e}");
+        ExitCode::from(2)
+    })
+}
+
+async fn serve() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let config = match config() {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    match api::http::serve(config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("serve: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn token(args: &[String]) -> ExitCode {
+    let Some(user) = args.first() else {
+        eprintln!("usage: api token <user> [role[,role...]] [office]   e.g. api token clerk-1 window_clerk 4101");
+        return ExitCode::from(2);
+    };
+    let roles: Vec<String> = args.get(1).map(|r| r.split(',').map(str::to_owned).collect()).unwrap_or_default();
+    let office = args.get(2).cloned().unwrap_or_default();
+    let config = match config() {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    match config.auth.mint(user, &roles, &office, chrono::Duration::hours(12)) {
+        Ok(t) => {
+            println!("{t}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("token: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn purge() -> ExitCode {
+    let settings = match config() {
+        Ok(c) => c.store,
+        Err(code) => return code,
+    };
+    let result = match api::store::Store::open(&settings).await {
+        Ok(store) => store.purge(chrono::Utc::now()).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(p) => {
+            println!("purged {} cases past their retention term and {} idempotency keys", p.cases, p.keys);
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("purge: {e}");
-            return ExitCode::FAILURE;
+            ExitCode::FAILURE
         }
-    };
-    runtime.block_on(async {
-        let settings = api::store::Settings::from_env();
-        let result = match api::store::Store::open(&settings).await {
-            Ok(store) => store.purge(chrono::Utc::now()).await,
-            Err(e) => Err(e),
-        };
-        match result {
-            Ok(p) => {
-                println!("purged {} cases past their retention term and {} idempotency keys", p.cases, p.keys);
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("purge: {e}");
-                ExitCode::FAILURE
-            }
-        }
-    })
+    }
 }

@@ -39,6 +39,8 @@ pub struct Deliverer {
     pub max_attempts: u32,
     /// The first retry's delay; each later one doubles it, up to an hour.
     pub first_backoff: Duration,
+    /// How long a claim holds (default [`LEASE`]).
+    pub lease: Duration,
 }
 
 /// A claimed message.
@@ -67,7 +69,15 @@ impl Deliverer {
     #[must_use]
     pub fn new(store: Store, node: &str, endpoints: Endpoints) -> Self {
         let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap_or_default();
-        Self { store, node: node.to_owned(), endpoints, client, max_attempts: 8, first_backoff: Duration::from_secs(2) }
+        Self {
+            store,
+            node: node.to_owned(),
+            endpoints,
+            client,
+            max_attempts: 8,
+            first_backoff: Duration::from_secs(2),
+            lease: LEASE,
+        }
     }
 
     async fn claim(&self, now: DateTime<Utc>) -> Result<Vec<Message>, StoreError> {
@@ -78,7 +88,7 @@ impl Deliverer {
              AND lease_until <= $3 ORDER BY next_attempt_at LIMIT 100{skip}) \
              RETURNING idempotency_key, case_id, effect_id, kind, payload, attempts"
         );
-        let lease_until = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
+        let lease_until = now + chrono::Duration::from_std(self.lease).unwrap_or_default();
         let rows =
             all(self.store.db(), &sql, vec![self.node.clone().into(), millis(lease_until).into(), millis(now).into()])
                 .await?;

@@ -17,6 +17,8 @@ pub struct Scheduler {
     node: String,
     batch: i64,
     parallel: usize,
+    /// How long a claim holds (default [`LEASE`]).
+    pub lease: std::time::Duration,
 }
 
 fn add(pass: &mut Pass, done: Result<Pass, tokio::task::JoinError>) {
@@ -50,7 +52,7 @@ impl Scheduler {
     pub fn new(store: Store, node: &str) -> Self {
         // SQLite takes one writer at a time: more workers would only queue.
         let parallel = if store.is_postgres() { 8 } else { 1 };
-        Self { store, node: node.to_owned(), batch: 400, parallel }
+        Self { store, node: node.to_owned(), batch: 400, parallel, lease: LEASE }
     }
 
     /// Claims up to one batch of timers due at `now`.
@@ -62,7 +64,7 @@ impl Scheduler {
              WHERE due_at <= $3 AND lease_until <= $3 ORDER BY due_at LIMIT $4{skip}) \
              RETURNING case_id, timer_id"
         );
-        let lease_until = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
+        let lease_until = now + chrono::Duration::from_std(self.lease).unwrap_or_default();
         let values = vec![self.node.clone().into(), millis(lease_until).into(), millis(now).into(), self.batch.into()];
         let rows = {
             let _turn = self.store.write_turn().await;

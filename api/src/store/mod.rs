@@ -26,6 +26,7 @@ use tokio::sync::Notify;
 pub use calendar::Recomputed;
 pub use command::{Applied, Request};
 pub use open::Settings;
+pub use read::StoredCase;
 pub use retention::Purged;
 
 /// Why a store operation failed.

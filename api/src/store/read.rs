@@ -6,7 +6,28 @@ use engine::chain::Recorded;
 use super::sql::{all, instant};
 use super::{Store, StoreError};
 
+/// A case with its version and the service version it runs under.
+#[derive(Debug, Clone)]
+pub struct StoredCase {
+    /// The state.
+    pub state: CaseState,
+    /// Last event sequence.
+    pub version: u64,
+    /// The definition it runs under.
+    pub service: std::sync::Arc<engine::Service>,
+}
+
 impl Store {
+    /// A case with its version and definition.
+    ///
+    /// # Errors
+    /// A database error, an unreadable row, or a service version no longer loaded.
+    pub async fn stored(&self, case_id: &str) -> Result<Option<StoredCase>, StoreError> {
+        let Some(l) = self.load(&self.db, case_id, false).await? else { return Ok(None) };
+        let service = self.service(&l.service_code, l.service_version)?;
+        Ok(Some(StoredCase { state: l.state, version: l.seq, service }))
+    }
+
     /// A case as its projection stands.
     ///
     /// # Errors

@@ -110,6 +110,18 @@ impl Store {
         newest.map(|(_, s)| s.clone()).ok_or_else(|| StoreError::UnknownService(code.to_owned()))
     }
 
+    /// The newest version of every published service, by code.
+    #[must_use]
+    pub fn latest_services(&self) -> Vec<Arc<Service>> {
+        let mut newest: std::collections::BTreeMap<String, Arc<Service>> = std::collections::BTreeMap::new();
+        for ((code, version), s) in self.services_read().iter() {
+            if newest.get(code).is_none_or(|n| n.spec.version < *version) {
+                newest.insert(code.clone(), s.clone());
+            }
+        }
+        newest.into_values().collect()
+    }
+
     fn services_read(&self) -> std::sync::RwLockReadGuard<'_, super::Published> {
         self.services.read().unwrap_or_else(std::sync::PoisonError::into_inner)
     }

@@ -1,0 +1,60 @@
+//! The closed set of error codes clients see in `extensions.code`, and the one place
+//! internal errors become them. Database and internal details are logged, never sent.
+
+use async_graphql::ErrorExtensions;
+use engine::case::ErrorCode;
+
+use crate::store::StoreError;
+
+/// A client-facing error with its code.
+pub fn coded(code: &str, message: impl Into<String>) -> async_graphql::Error {
+    async_graphql::Error::new(message.into()).extend_with(|_, e| e.set("code", code.to_owned()))
+}
+
+/// No valid token where one is needed.
+pub fn unauthenticated() -> async_graphql::Error {
+    coded("UNAUTHENTICATED", "a valid bearer token is required")
+}
+
+/// The caller may not do this.
+pub fn forbidden(what: &str) -> async_graphql::Error {
+    coded("FORBIDDEN", format!("not allowed: {what}"))
+}
+
+/// Nothing the caller may see by this id.
+pub fn not_found(what: &str) -> async_graphql::Error {
+    coded("NOT_FOUND", format!("no {what}"))
+}
+
+/// Bad input, naming what is wrong.
+pub fn bad_input(message: impl Into<String>) -> async_graphql::Error {
+    coded("BAD_USER_INPUT", message)
+}
+
+/// A store error as the client sees it.
+pub fn from_store(e: StoreError) -> async_graphql::Error {
+    match e {
+        StoreError::Engine(e) => {
+            let code = match e.code() {
+                ErrorCode::InvalidTransition => "INVALID_TRANSITION",
+                ErrorCode::Forbidden => "FORBIDDEN",
+                ErrorCode::NotFound => "NOT_FOUND",
+                ErrorCode::Conflict => "CONFLICT",
+                ErrorCode::BadUserInput => "BAD_USER_INPUT",
+                ErrorCode::Internal => {
+                    tracing::error!(error = %e, "engine internal error");
+                    return coded("INTERNAL", "internal error");
+                }
+            };
+            coded(code, e.to_string())
+        }
+        StoreError::Conflict => coded("CONFLICT", e.to_string()),
+        StoreError::CaseNotFound(_) => not_found("such case"),
+        StoreError::UnknownService(s) => bad_input(format!("no published service {s}")),
+        StoreError::Publish(m) => bad_input(m),
+        StoreError::Corrupt(_) | StoreError::Db(_) => {
+            tracing::error!(error = %e, "store failure");
+            coded("INTERNAL", "internal error")
+        }
+    }
+}

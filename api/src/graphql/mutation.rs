@@ -1,0 +1,227 @@
+//! Mutations: each is one engine command carried out by the store in one transaction, by
+//! the caller from the token. The engine decides who may do what on a case; here only
+//! the caller's identity and the input's shape are checked.
+
+use std::collections::BTreeMap;
+
+use async_graphql::{Context, InputObject, Json, Object};
+use engine::case::state::{Deficiency, MaterialRef};
+use engine::case::{Command, EngineError};
+
+use super::error::{bad_input, from_store, not_found};
+use super::view::CaseView;
+use super::{claims, store};
+use crate::store::{Request, StoreError};
+
+/// A material reference: the SHA-256 of an uploaded file and its name.
+#[derive(InputObject)]
+pub struct MaterialInput {
+    /// Material code from the service definition.
+    pub code: String,
+    /// SHA-256 of the content, hex.
+    pub sha256: String,
+    /// File name as uploaded.
+    pub file_name: String,
+}
+
+/// One deficiency in a correction notice.
+#[derive(InputObject)]
+pub struct DeficiencyInput {
+    /// The material concerned, if any.
+    pub material: Option<String>,
+    /// What to correct.
+    pub note: String,
+}
+
+fn materials(list: Vec<MaterialInput>) -> async_graphql::Result<BTreeMap<String, MaterialRef>> {
+    let mut out = BTreeMap::new();
+    for m in list {
+        if m.sha256.len() != 64 || !m.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(bad_input(format!("materials.{}.sha256: 64 hex digits expected", m.code)));
+        }
+        out.insert(m.code, MaterialRef { sha256: m.sha256.to_ascii_lowercase(), file_name: m.file_name });
+    }
+    Ok(out)
+}
+
+async fn run(
+    ctx: &Context<'_>,
+    case_id: String,
+    command: Command,
+    expected_version: Option<i64>,
+) -> async_graphql::Result<CaseView> {
+    let who = claims(ctx)?;
+    let request = Request {
+        case_id,
+        service: None,
+        actor: who.actor(),
+        command,
+        idempotency_key: None,
+        expected_seq: expected_version.map(|v| u64::try_from(v).unwrap_or(u64::MAX)),
+        now: chrono::Utc::now(),
+    };
+    apply(ctx, &request).await
+}
+
+async fn apply(ctx: &Context<'_>, request: &Request) -> async_graphql::Result<CaseView> {
+    let s = store(ctx);
+    let applied = s.execute(request).await.map_err(|e| match e {
+        // Acting on a case you may not see reads as "no such case".
+        StoreError::Engine(EngineError::NotApplicant | EngineError::OutOfScope) if request.actor.roles.is_empty() => {
+            not_found("such case")
+        }
+        e => from_store(e),
+    })?;
+    let case = s.stored(&applied.case_id).await.map_err(from_store)?.ok_or_else(|| not_found("such case"))?;
+    Ok(CaseView::new(&case.service, &applied.state, applied.seq, false))
+}
+
+/// Write operations.
+pub struct Mutation;
+
+#[Object]
+impl Mutation {
+    /// 申请: submit an application. Retrying with the same `idempotencyKey` returns the first
+    /// case instead of making a second one.
+    async fn submit_case(
+        &self,
+        ctx: &Context<'_>,
+        service: String,
+        form: Json<serde_json::Value>,
+        #[graphql(default)] materials: Vec<MaterialInput>,
+        idempotency_key: Option<String>,
+    ) -> async_graphql::Result<CaseView> {
+        let who = claims(ctx)?;
+        if idempotency_key.as_ref().is_some_and(|k| k.is_empty() || k.len() > 200) {
+            return Err(bad_input("idempotencyKey: 1 to 200 characters"));
+        }
+        let case_id = uuid::Uuid::now_v7().to_string();
+        let command =
+            Command::SubmitCase { case_id: case_id.clone(), form: form.0, materials: self::materials(materials)? };
+        let request = Request {
+            case_id,
+            service: Some(service),
+            actor: engine::case::Actor::applicant(&who.sub),
+            command,
+            idempotency_key,
+            expected_seq: None,
+            now: chrono::Utc::now(),
+        };
+        apply(ctx, &request).await
+    }
+
+    /// 受理, with the materials accepted as missing (容缺).
+    async fn accept_case(
+        &self,
+        ctx: &Context<'_>,
+        case_id: String,
+        #[graphql(default)] deferred: Vec<String>,
+        expected_version: Option<i64>,
+    ) -> async_graphql::Result<CaseView> {
+        run(ctx, case_id, Command::AcceptCase { deferred }, expected_version).await
+    }
+
+    /// 一次性告知: every deficiency in one notice.
+    async fn request_correction(
+        &self,
+        ctx: &Context<'_>,
+        case_id: String,
+        deficiencies: Vec<DeficiencyInput>,
+        expected_version: Option<i64>,
+    ) -> async_graphql::Result<CaseView> {
+        let deficiencies =
+            deficiencies.into_iter().map(|d| Deficiency { material: d.material, note: d.note }).collect();
+        run(ctx, case_id, Command::RequestCorrection { deficiencies }, expected_version).await
+    }
+
+    /// 补正: supply the materials asked for.
+    async fn supply_materials(
+        &self,
+        ctx: &Context<'_>,
+        case_id: String,
+        materials: Vec<MaterialInput>,
+    ) -> async_graphql::Result<CaseView> {
+        run(ctx, case_id, Command::SupplyMaterials { materials: self::materials(materials)? }, None).await
+    }
+
+    /// 不予受理.
+    async fn refuse_case(&self, ctx: &Context<'_>, case_id: String, reason: String) -> async_graphql::Result<CaseView> {
+        run(ctx, case_id, Command::RefuseCase { reason }, None).await
+    }
+
+    /// Claim a task from the queue.
+    async fn claim_task(&self, ctx: &Context<'_>, case_id: String, task_id: u32) -> async_graphql::Result<CaseView> {
+        run(ctx, case_id, Command::ClaimTask { task: task_id }, None).await
+    }
+
+    /// Complete a task with one of its step's actions and the step's outputs.
+    async fn complete_task(
+        &self,
+        ctx: &Context<'_>,
+        case_id: String,
+        task_id: u32,
+        action: String,
+        data: Option<Json<serde_json::Map<String, serde_json::Value>>>,
+        expected_version: Option<i64>,
+    ) -> async_graphql::Result<CaseView> {
+        let data = data.map(|d| d.0).unwrap_or_default();
+        run(ctx, case_id, Command::CompleteTask { task: task_id, action, data }, expected_version).await
+    }
+
+    /// Pause the clocks for a special procedure (听证, 专家评审...).
+    async fn pause_clock(
+        &self,
+        ctx: &Context<'_>,
+        case_id: String,
+        procedure: String,
+    ) -> async_graphql::Result<CaseView> {
+        run(ctx, case_id, Command::PauseClock { procedure }, None).await
+    }
+
+    /// Resume the clocks.
+    async fn resume_clock(&self, ctx: &Context<'_>, case_id: String) -> async_graphql::Result<CaseView> {
+        run(ctx, case_id, Command::ResumeClock, None).await
+    }
+
+    /// 延期, as the definition allows, by the role it names.
+    async fn extend_deadline(
+        &self,
+        ctx: &Context<'_>,
+        case_id: String,
+        amount: u32,
+        reason: String,
+    ) -> async_graphql::Result<CaseView> {
+        run(ctx, case_id, Command::ExtendDeadline { amount, reason }, None).await
+    }
+
+    /// 撤回, by the applicant.
+    async fn withdraw_case(
+        &self,
+        ctx: &Context<'_>,
+        case_id: String,
+        reason: String,
+    ) -> async_graphql::Result<CaseView> {
+        run(ctx, case_id, Command::WithdrawCase { reason }, None).await
+    }
+
+    /// Record a visit in person.
+    async fn record_visit(
+        &self,
+        ctx: &Context<'_>,
+        case_id: String,
+        purpose: String,
+    ) -> async_graphql::Result<CaseView> {
+        run(ctx, case_id, Command::RecordVisit { purpose }, None).await
+    }
+
+    /// 好差评: rate once, after conclusion (1 非常不满意 … 5 非常满意).
+    async fn rate_case(
+        &self,
+        ctx: &Context<'_>,
+        case_id: String,
+        score: u8,
+        #[graphql(default)] comment: String,
+    ) -> async_graphql::Result<CaseView> {
+        run(ctx, case_id, Command::RateCase { score, comment }, None).await
+    }
+}

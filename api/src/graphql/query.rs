@@ -1,0 +1,105 @@
+//! Queries. A case is visible to its applicant, to staff and auditors whose office covers
+//! the case's office, and to nobody else (others get NOT_FOUND, not a hint it exists).
+
+use async_graphql::{Context, Json, Object, SimpleObject};
+
+use super::error::{from_store, not_found};
+use super::view::CaseView;
+use super::{claims, store};
+use crate::auth::{AUDITOR, Claims};
+use crate::store::StoredCase;
+
+/// The caller as the server sees them.
+#[derive(SimpleObject)]
+pub struct Me {
+    /// User id.
+    pub id: String,
+    /// Roles.
+    pub roles: Vec<String>,
+    /// Office code.
+    pub office: String,
+}
+
+/// A published service.
+#[derive(SimpleObject)]
+pub struct ServiceView {
+    /// 事项编码.
+    pub code: String,
+    /// Chinese name.
+    pub name: String,
+    /// Version new cases run under.
+    pub version: u32,
+}
+
+/// A case's record with the verdict on its hash chain.
+#[derive(SimpleObject)]
+pub struct AuditTrail {
+    /// Whether every event is where the chain says.
+    pub valid: bool,
+    /// The first event that breaks the chain.
+    pub broken_at: Option<u64>,
+    /// Why.
+    pub reason: Option<String>,
+    /// The events as stored.
+    pub events: Json<serde_json::Value>,
+}
+
+/// Whether `who` may see `case`, and whether personal numbers are masked for them.
+pub(super) fn visibility(who: &Claims, case: &StoredCase) -> Option<bool> {
+    let s = &case.state;
+    let staff_in_scope = !who.office.is_empty() && s.office.starts_with(&who.office);
+    if s.applicant == who.sub {
+        Some(false)
+    } else if staff_in_scope && who.has(AUDITOR) {
+        Some(true)
+    } else if staff_in_scope && case.service.spec.roles.iter().any(|r| who.has(&r.code)) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Read operations.
+pub struct Query;
+
+#[Object]
+impl Query {
+    /// Who the token says you are.
+    async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Me> {
+        let c = claims(ctx)?;
+        Ok(Me { id: c.sub.clone(), roles: c.roles.clone(), office: c.office.clone() })
+    }
+
+    /// Every published service, newest version of each.
+    async fn services(&self, ctx: &Context<'_>) -> Vec<ServiceView> {
+        store(ctx)
+            .latest_services()
+            .into_iter()
+            .map(|s| ServiceView { code: s.spec.code.clone(), name: s.spec.name.clone(), version: s.spec.version })
+            .collect()
+    }
+
+    /// One case, if you may see it.
+    async fn case(&self, ctx: &Context<'_>, id: String) -> async_graphql::Result<CaseView> {
+        let who = claims(ctx)?;
+        let case = store(ctx).stored(&id).await.map_err(from_store)?.ok_or_else(|| not_found("such case"))?;
+        let mask = visibility(who, &case).ok_or_else(|| not_found("such case"))?;
+        Ok(CaseView::new(&case.service, &case.state, case.version, mask))
+    }
+
+    /// A case's events and whether its hash chain holds.
+    async fn audit_trail(&self, ctx: &Context<'_>, case_id: String) -> async_graphql::Result<AuditTrail> {
+        let who = claims(ctx)?;
+        let s = store(ctx);
+        let case = s.stored(&case_id).await.map_err(from_store)?.ok_or_else(|| not_found("such case"))?;
+        visibility(who, &case).ok_or_else(|| not_found("such case"))?;
+        let events = s.events(&case_id).await.map_err(from_store)?;
+        let verdict = engine::chain::verify(&events);
+        Ok(AuditTrail {
+            valid: verdict.is_ok(),
+            broken_at: verdict.as_ref().err().map(|b| b.sequence),
+            reason: verdict.err().map(|b| b.reason),
+            events: Json(serde_json::to_value(&events).unwrap_or_default()),
+        })
+    }
+}
