@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod registry;
+pub mod server;
 
 use api::store::{Request, Settings, Store};
 use chrono::{DateTime, TimeZone, Utc};

@@ -125,3 +125,14 @@ async fn a_concluded_case_is_kept_for_its_retention_term_then_purged_whole() {
         assert!(store.case("P2").await.unwrap().is_some(), "{}: an open case is never purged", backend.name);
     }
 }
+
+#[tokio::test]
+async fn a_command_at_a_sub_millisecond_instant_still_verifies_after_reading_back() {
+    for backend in backends().await {
+        let store = open(&backend).await;
+        let now = cst(2026, 4, 20, 9, 0) + chrono::Duration::nanoseconds(123_456_789);
+        store.execute(&submission("JY-GG-0001", "M1", "guardian-1", transfer_form(), now)).await.unwrap();
+        let events = store.events("M1").await.unwrap();
+        engine::chain::verify(&events).unwrap_or_else(|b| panic!("{}: {b:?}", backend.name));
+    }
+}

@@ -143,6 +143,9 @@ impl Store {
     }
 
     async fn execute_in(&self, txn: &DatabaseTransaction, request: &Request) -> Result<Applied, StoreError> {
+        // Instants are stored to the millisecond; deciding on a finer `now` would seal
+        // hashes over a time the record cannot give back.
+        let now = chrono::SubsecRound::trunc_subsecs(request.now, 3);
         if let Some(key) = &request.idempotency_key
             && let Some(applied) = self.repeated(txn, &request.actor.user, key).await?
         {
@@ -169,9 +172,9 @@ impl Store {
             return Err(StoreError::Conflict);
         }
         let calendar = self.calendar();
-        let ctx = Context { now: request.now, calendar: &calendar, actor: &request.actor };
+        let ctx = Context { now, calendar: &calendar, actor: &request.actor };
         let (events, after) = decide_and_apply(&service, &before, &request.command, &ctx)?;
-        let records = seal(&request.case_id, last, request.now, &request.actor.user, events);
+        let records = seal(&request.case_id, last, now, &request.actor.user, events);
         let Some(newest) = records.last() else {
             return Ok(Applied {
                 case_id: request.case_id.clone(),
@@ -182,11 +185,11 @@ impl Store {
             });
         };
         let (seq, hash) = (newest.sequence, newest.hash.clone());
-        self.project(txn, &service, loaded.as_ref().map(|l| l.seq), &after, seq, &hash, request.now).await?;
+        self.project(txn, &service, loaded.as_ref().map(|l| l.seq), &after, seq, &hash, now).await?;
         self.append(txn, &records).await?;
-        self.sync(txn, &request.case_id, &before, &after, &records, &request.command, request.now).await?;
+        self.sync(txn, &request.case_id, &before, &after, &records, &request.command, now).await?;
         if let Some(key) = &request.idempotency_key {
-            self.remember(txn, &request.actor.user, key, &request.case_id, seq, request.now).await?;
+            self.remember(txn, &request.actor.user, key, &request.case_id, seq, now).await?;
         }
         Ok(Applied { case_id: request.case_id.clone(), seq, events: records, state: after, repeated: false })
     }

@@ -1,0 +1,84 @@
+//! Server processes for the crash and multi-node tests, and a small GraphQL client.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+/// The shared secret the test servers accept.
+pub const SECRET: &str = "test-secret";
+
+/// A running server process.
+pub struct Server {
+    child: Child,
+    /// Its base URL.
+    pub url: String,
+}
+
+impl Server {
+    /// Starts `bin` on a free loopback port over `database_url`, as node `node`.
+    pub fn start(bin: &str, database_url: &str, node: &str, lease_secs: u64) -> Self {
+        let mut child = Command::new(bin)
+            .env("DATABASE_URL", database_url)
+            .env("BIND", "127.0.0.1:0")
+            .env("NODE_ID", node)
+            .env("LEASE_SECS", lease_secs.to_string())
+            .env("JWT_SECRET", SECRET)
+            .env("SERVICES_DIR", crate::services_dir())
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{bin}: {e}"));
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        let url =
+            line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("server said {line:?}")).to_owned();
+        Self { child, url }
+    }
+
+    /// SIGKILL: no shutdown, no flush, nothing.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A token for `user` with `roles` in `office`, signed with [`SECRET`].
+#[must_use]
+pub fn token(user: &str, roles: &[&str], office: &str) -> String {
+    let auth = api::auth::Auth::hs256(SECRET.as_bytes(), "edu-engine", "edu-engine");
+    let roles: Vec<String> = roles.iter().map(|r| (*r).to_owned()).collect();
+    auth.mint(user, &roles, office, chrono::Duration::hours(1)).unwrap()
+}
+
+/// Posts a GraphQL request; `Ok(data)` or `Err(the errors or the transport failure)`.
+///
+/// # Errors
+/// As said.
+pub async fn gql(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    query: &str,
+    variables: serde_json::Value,
+) -> Result<serde_json::Value, String> {
+    let body = serde_json::json!({ "query": query, "variables": variables });
+    let response = client
+        .post(format!("{url}/graphql"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .map_err(|e| format!("transport: {e}"))?;
+    let value: serde_json::Value = response.json().await.map_err(|e| format!("transport: {e}"))?;
+    match value.get("errors") {
+        Some(errors) => Err(errors.to_string()),
+        None => Ok(value["data"].clone()),
+    }
+}
