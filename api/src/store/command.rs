@@ -10,7 +10,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use super::sql::{exec, is_unique_violation, millis, one};
+use super::sql::{exec, insert_rows, is_unique_violation, millis, one};
 use super::{Store, StoreError};
 
 /// A command for the store to carry out.
@@ -194,30 +194,27 @@ impl Store {
         Ok(Applied { case_id: request.case_id.clone(), seq, events: records, state: after, repeated: false })
     }
 
+    /// Appends the sealed events in one statement.
     async fn append(&self, txn: &DatabaseTransaction, records: &[Recorded]) -> Result<(), StoreError> {
+        let mut values: Vec<sea_orm::Value> = Vec::with_capacity(records.len() * 8);
         for r in records {
             let body = serde_json::to_string(&r.event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            let inserted = exec(
-                txn,
-                "INSERT INTO events (case_id, seq, kind, body, at, actor, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                vec![
-                    r.case_id.clone().into(),
-                    i64::try_from(r.sequence).unwrap_or(i64::MAX).into(),
-                    name_of(&r.event).into(),
-                    body.into(),
-                    millis(r.at).into(),
-                    r.actor.clone().into(),
-                    r.previous.clone().into(),
-                    r.hash.clone().into(),
-                ],
-            )
-            .await;
-            match inserted {
-                Err(e) if is_unique_violation(&e) => return Err(StoreError::Conflict),
-                other => other?,
-            };
+            values.extend([
+                r.case_id.clone().into(),
+                i64::try_from(r.sequence).unwrap_or(i64::MAX).into(),
+                name_of(&r.event).into(),
+                body.into(),
+                millis(r.at).into(),
+                r.actor.clone().into(),
+                r.previous.clone().into(),
+                r.hash.clone().into(),
+            ]);
         }
-        Ok(())
+        let columns = ["case_id", "seq", "kind", "body", "at", "actor", "prev_hash", "hash"];
+        match exec(txn, &insert_rows("events", &columns, records.len()), values).await {
+            Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict),
+            other => other.map(|_| ()).map_err(Into::into),
+        }
     }
 
     /// Writes the case row; a version that moved under us is a conflict.

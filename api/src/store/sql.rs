@@ -52,3 +52,28 @@ pub fn instant(ms: i64) -> DateTime<Utc> {
 pub fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
 }
+
+/// `INSERT INTO table (columns) VALUES (...), (...)` for `rows` rows of `columns.len()`
+/// values each, numbered in order.
+#[must_use]
+pub fn insert_rows(table: &str, columns: &[&str], rows: usize) -> String {
+    let width = columns.len();
+    let tuples: Vec<String> = (0..rows)
+        .map(|r| {
+            let slots: Vec<String> = (1..=width).map(|c| format!("${}", r * width + c)).collect();
+            format!("({})", slots.join(", "))
+        })
+        .collect();
+    format!("INSERT INTO {table} ({}) VALUES {}", columns.join(", "), tuples.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rows_are_numbered_in_order() {
+        assert_eq!(
+            super::insert_rows("t", &["a", "b"], 2),
+            "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"
+        );
+    }
+}

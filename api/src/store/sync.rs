@@ -7,7 +7,7 @@ use engine::chain::Recorded;
 use sea_orm::DatabaseTransaction;
 
 use super::command::name_of;
-use super::sql::{exec, millis};
+use super::sql::{exec, insert_rows, millis};
 use super::{Store, StoreError};
 
 /// The outbox key of an effect: the receiver's idempotency key too.
@@ -109,25 +109,25 @@ impl Store {
 
     async fn sync_tasks(&self, txn: &DatabaseTransaction, case_id: &str, after: &CaseState) -> Result<(), StoreError> {
         exec(txn, "DELETE FROM tasks WHERE case_id = $1", vec![case_id.to_owned().into()]).await?;
+        if after.tasks.is_empty() {
+            return Ok(());
+        }
+        let mut values: Vec<sea_orm::Value> = Vec::with_capacity(after.tasks.len() * 8);
         for t in after.tasks.values() {
             let due = t.clock.as_ref().and_then(|c| c.deadline).map(millis);
-            exec(
-                txn,
-                "INSERT INTO tasks (case_id, task_id, step, role, office, claimed_by, opened_at, due_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                vec![
-                    case_id.to_owned().into(),
-                    i64::from(t.id).into(),
-                    t.step.clone().into(),
-                    t.role.clone().into(),
-                    t.office.clone().into(),
-                    t.claimed_by.clone().into(),
-                    millis(t.opened_at).into(),
-                    due.into(),
-                ],
-            )
-            .await?;
+            values.extend([
+                case_id.to_owned().into(),
+                i64::from(t.id).into(),
+                t.step.clone().into(),
+                t.role.clone().into(),
+                t.office.clone().into(),
+                t.claimed_by.clone().into(),
+                millis(t.opened_at).into(),
+                due.into(),
+            ]);
         }
+        let columns = ["case_id", "task_id", "step", "role", "office", "claimed_by", "opened_at", "due_at"];
+        exec(txn, &insert_rows("tasks", &columns, after.tasks.len()), values).await?;
         Ok(())
     }
 
@@ -140,26 +140,25 @@ impl Store {
         before: &CaseState,
         after: &CaseState,
     ) -> Result<(), StoreError> {
-        for id in before.timers.keys().filter(|id| !after.timers.contains_key(id)) {
-            exec(
-                txn,
-                "DELETE FROM timers WHERE case_id = $1 AND timer_id = $2",
-                vec![case_id.to_owned().into(), i64::from(*id).into()],
-            )
-            .await?;
+        let gone: Vec<sea_orm::Value> =
+            before.timers.keys().filter(|id| !after.timers.contains_key(id)).map(|id| i64::from(*id).into()).collect();
+        if !gone.is_empty() {
+            let slots: Vec<String> = (2..gone.len() + 2).map(|i| format!("${i}")).collect();
+            let sql = format!("DELETE FROM timers WHERE case_id = $1 AND timer_id IN ({})", slots.join(", "));
+            let mut values = vec![case_id.to_owned().into()];
+            values.extend(gone);
+            exec(txn, &sql, values).await?;
         }
+        let mut new_rows: Vec<sea_orm::Value> = Vec::new();
+        let mut count = 0;
         for (id, t) in &after.timers {
             let values =
                 vec![case_id.to_owned().into(), i64::from(*id).into(), name_of(&t.kind).into(), millis(t.due).into()];
             match before.timers.get(id) {
                 None => {
-                    exec(
-                        txn,
-                        "INSERT INTO timers (case_id, timer_id, kind, due_at, lease_until, attempts) \
-                         VALUES ($1, $2, $3, $4, 0, 0)",
-                        values,
-                    )
-                    .await?;
+                    new_rows.extend(values);
+                    new_rows.extend([0i64.into(), 0i32.into()]);
+                    count += 1;
                 }
                 Some(old) if old.due != t.due => {
                     exec(
@@ -172,6 +171,10 @@ impl Store {
                 }
                 Some(_) => {}
             }
+        }
+        if count > 0 {
+            let columns = ["case_id", "timer_id", "kind", "due_at", "lease_until", "attempts"];
+            exec(txn, &insert_rows("timers", &columns, count), new_rows).await?;
         }
         Ok(())
     }
