@@ -52,7 +52,7 @@ pub fn from_store(e: StoreError) -> async_graphql::Error {
         StoreError::CaseNotFound(_) => not_found("such case"),
         StoreError::UnknownService(s) => bad_input(format!("no published service {s}")),
         StoreError::Publish(m) => bad_input(m),
-        StoreError::Corrupt(_) | StoreError::Db(_) => {
+        StoreError::Corrupt(_) | StoreError::Db(_) | StoreError::Unavailable(_) => {
             tracing::error!(error = %e, "store failure");
             coded("INTERNAL", "internal error")
         }

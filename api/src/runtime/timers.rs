@@ -50,8 +50,9 @@ impl Scheduler {
     /// A scheduler for `node` (any name unique among the running nodes).
     #[must_use]
     pub fn new(store: Store, node: &str) -> Self {
-        // SQLite takes one writer at a time: more workers would only queue.
-        let parallel = if store.is_postgres() { 8 } else { 1 };
+        // PostgreSQL: workers on separate connections. SQLite: enough in flight to fill the
+        // writer's commit groups.
+        let parallel = if store.is_postgres() { 8 } else { 64 };
         Self { store, node: node.to_owned(), batch: 400, parallel, lease: LEASE }
     }
 

@@ -96,19 +96,20 @@ impl Store {
     /// The engine's refusal, [`StoreError::Conflict`] when another writer got there first,
     /// [`StoreError::CaseNotFound`], or a database error. Nothing is written on error.
     pub async fn execute(&self, request: &Request) -> Result<Applied, StoreError> {
-        let _turn = self.write_turn().await;
+        if let Some(writer) = &self.writer {
+            // SQLite: group commit through the one writer.
+            let (reply, answer) = tokio::sync::oneshot::channel();
+            let job = super::group::Job { request: request.clone(), reply };
+            writer.send(job).await.map_err(|_| StoreError::Unavailable("the writer stopped".into()))?;
+            return answer.await.map_err(|_| StoreError::Unavailable("the writer stopped".into()))?;
+        }
         let txn = self.begin_write().await?;
         match self.execute_in(&txn, request).await {
             Ok(applied) => {
                 txn.commit()
                     .await
                     .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict } else { e.into() })?;
-                if applied.events.iter().any(|r| matches!(r.event, engine::case::Event::TimerSet { .. })) {
-                    self.timers_bell.notify_waiters();
-                }
-                if applied.events.iter().any(|r| matches!(r.event, engine::case::Event::EffectRequested { .. })) {
-                    self.outbox_bell.notify_waiters();
-                }
+                self.ring_bells(&applied);
                 Ok(applied)
             }
             Err(e) => {
@@ -117,6 +118,16 @@ impl Store {
                 let _ = txn.rollback().await;
                 Err(e)
             }
+        }
+    }
+
+    /// Wakes the timer and outbox loops when a committed command wrote their rows.
+    pub(super) fn ring_bells(&self, applied: &Applied) {
+        if applied.events.iter().any(|r| matches!(r.event, engine::case::Event::TimerSet { .. })) {
+            self.timers_bell.notify_waiters();
+        }
+        if applied.events.iter().any(|r| matches!(r.event, engine::case::Event::EffectRequested { .. })) {
+            self.outbox_bell.notify_waiters();
         }
     }
 
@@ -142,7 +153,7 @@ impl Store {
         }))
     }
 
-    async fn execute_in(&self, txn: &DatabaseTransaction, request: &Request) -> Result<Applied, StoreError> {
+    pub(super) async fn execute_in(&self, txn: &DatabaseTransaction, request: &Request) -> Result<Applied, StoreError> {
         // Instants are stored to the millisecond; deciding on a finer `now` would seal
         // hashes over a time the record cannot give back.
         let now = chrono::SubsecRound::trunc_subsecs(request.now, 3);

@@ -8,6 +8,7 @@
 
 mod calendar;
 mod command;
+mod group;
 mod open;
 mod read;
 mod retention;
@@ -50,6 +51,9 @@ pub enum StoreError {
     /// A stored row the store cannot read back (never shown to clients).
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
+    /// The store cannot take commands now (its writer stopped, the database is gone).
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
     /// The database failed (never shown to clients).
     #[error("database: {0}")]
     Db(#[from] DbErr),
@@ -69,6 +73,8 @@ pub struct Store {
     /// SQLite only: writers queue here, in order, rather than spinning on SQLite's busy
     /// lock (the database takes one writer at a time anyway).
     write_gate: Option<Arc<tokio::sync::Mutex<()>>>,
+    /// SQLite only: the group-commit writer's queue.
+    writer: Option<tokio::sync::mpsc::Sender<group::Job>>,
     /// How long a concluded case's record is kept before [`Store::purge`] removes it.
     pub retention: chrono::Duration,
     /// Rung when a timer is written, so the scheduler can sleep less.

@@ -88,17 +88,21 @@ impl Store {
         let db = Database::connect(options).await?;
         Migrator::up(&db, None).await?;
         let sqlite = db.get_database_backend() == DbBackend::Sqlite;
-        let store = Self {
+        let mut store = Self {
             backend: db.get_database_backend(),
             db,
             services: Arc::default(),
             calendar: Arc::new(std::sync::RwLock::new(Arc::new(Calendar::china_official()))),
             write_gate: sqlite.then(Arc::default),
+            writer: None,
             // 30 years: the archive term for licensing files (local practice, configurable).
             retention: chrono::Duration::days(30 * 365),
             timers_bell: Arc::default(),
             outbox_bell: Arc::default(),
         };
+        if sqlite {
+            store.writer = Some(super::group::start(store.clone()));
+        }
         store.publish_dir(&settings.services_dir).await?;
         store.reload_calendar().await?;
         Ok(store)

@@ -71,9 +71,6 @@ pub fn insert_rows(table: &str, columns: &[&str], rows: usize) -> String {
 mod tests {
     #[test]
     fn rows_are_numbered_in_order() {
-        assert_eq!(
-            super::insert_rows("t", &["a", "b"], 2),
-            "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"
-        );
+        assert_eq!(super::insert_rows("t", &["a", "b"], 2), "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)");
     }
 }
