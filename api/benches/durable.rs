@@ -39,6 +39,7 @@ fn req(case_id: &str, actor: &Actor, command: Command, now: DateTime<Utc>) -> Re
         actor: actor.clone(),
         command,
         idempotency_key: None,
+        then: Vec::new(),
         expected_seq: None,
         now,
     }
@@ -132,7 +133,10 @@ async fn timers(name: &str, store: &Store, target: usize) {
             r.command = Command::SubmitCase { case_id: r.case_id.clone(), form: form(), materials: Default::default() };
         }
     }
-    let scheduler = Scheduler::new(store.clone(), "bench");
+    let mut scheduler = Scheduler::new(store.clone(), "bench");
+    if let Ok(p) = std::env::var("BENCH_PARALLEL") {
+        scheduler.parallel = p.parse().unwrap();
+    }
     // Far in the future: every pending timer (warnings, overdue, deemed expiries) is due.
     let started = Instant::now();
     let pass = scheduler.fire_due(cst(2030, 1, 1, 9)).await.unwrap();
@@ -157,6 +161,9 @@ async fn main() {
     let timer_target = env_usize("BENCH_TIMERS", if full { 100_000 } else { 100 });
     let dir = std::env::temp_dir().join(format!("engine-bench-{}", uuid::Uuid::now_v7()));
     let mut targets = vec![("sqlite".to_owned(), format!("sqlite://{}?mode=rwc", dir.join("bench.sqlite3").display()))];
+    if std::env::var("BENCH_ONLY").is_ok_and(|o| o == "postgres") {
+        targets.clear();
+    }
     if let Ok(admin) = std::env::var("BENCH_DATABASE_URL") {
         let conn = sea_orm::Database::connect(&admin).await.unwrap();
         let db = format!("bench_{}", uuid::Uuid::now_v7().simple());

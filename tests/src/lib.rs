@@ -80,6 +80,7 @@ pub fn request(case_id: &str, actor: &Actor, command: Command, now: DateTime<Utc
         actor: actor.clone(),
         command,
         idempotency_key: None,
+        then: Vec::new(),
         expected_seq: None,
         now,
     }

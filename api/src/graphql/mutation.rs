@@ -57,6 +57,7 @@ async fn run(
         actor: who.actor(),
         command,
         idempotency_key: None,
+        then: Vec::new(),
         expected_seq: expected_version.map(|v| u64::try_from(v).unwrap_or(u64::MAX)),
         now: chrono::Utc::now(),
     };
@@ -104,6 +105,7 @@ impl Mutation {
             actor: engine::case::Actor::applicant(&who.sub),
             command,
             idempotency_key,
+            then: Vec::new(),
             expected_seq: None,
             now: chrono::Utc::now(),
         };

@@ -171,6 +171,7 @@ impl Deliverer {
             actor: Actor::system(),
             command: Command::SettleEffect { effect: m.effect, delivered, detail: detail.to_owned() },
             idempotency_key: None,
+            then: Vec::new(),
             expected_seq: None,
             now,
         };

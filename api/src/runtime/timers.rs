@@ -4,7 +4,7 @@
 //! node holding a stale claim finds the timer gone from the case and drops its row.
 
 use chrono::{DateTime, Utc};
-use engine::case::{Actor, Command, EngineError};
+use engine::case::{Actor, Command, EngineError, Event};
 
 use super::{LEASE, sleep_for};
 use crate::store::sql::{all, exec, instant, millis, one};
@@ -15,8 +15,11 @@ use crate::store::{Request, Store, StoreError};
 pub struct Scheduler {
     store: Store,
     node: String,
-    batch: i64,
-    parallel: usize,
+    /// Timers claimed at once. Large: each claim's index scan walks past the rows earlier
+    /// claims deleted (until vacuum), so fewer, bigger claims cost less.
+    pub batch: i64,
+    /// Cases fired at once (each case's timers in order).
+    pub parallel: usize,
     /// How long a claim holds (default [`LEASE`]).
     pub lease: std::time::Duration,
 }
@@ -53,17 +56,17 @@ impl Scheduler {
         // PostgreSQL: workers on separate connections. SQLite: enough in flight to fill the
         // writer's commit groups.
         let parallel = if store.is_postgres() { 8 } else { 64 };
-        Self { store, node: node.to_owned(), batch: 400, parallel, lease: LEASE }
+        Self { store, node: node.to_owned(), batch: 2000, parallel, lease: LEASE }
     }
 
     /// Claims up to one batch of timers due at `now`.
-    async fn claim(&self, now: DateTime<Utc>) -> Result<Vec<(String, u32)>, StoreError> {
+    async fn claim(&self, now: DateTime<Utc>) -> Result<Vec<(String, i64, u32)>, StoreError> {
         let skip = if self.store.is_postgres() { " FOR UPDATE SKIP LOCKED" } else { "" };
         let sql = format!(
             "UPDATE timers SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
              WHERE (case_id, timer_id) IN (SELECT case_id, timer_id FROM timers \
              WHERE due_at <= $3 AND lease_until <= $3 ORDER BY due_at LIMIT $4{skip}) \
-             RETURNING case_id, timer_id"
+             RETURNING case_id, timer_id, due_at"
         );
         let lease_until = now + chrono::Duration::from_std(self.lease).unwrap_or_default();
         let values = vec![self.node.clone().into(), millis(lease_until).into(), millis(now).into(), self.batch.into()];
@@ -74,7 +77,7 @@ impl Scheduler {
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let timer = u32::try_from(row.try_get::<i32>("", "timer_id")?).unwrap_or_default();
-            out.push((row.try_get::<String>("", "case_id")?, timer));
+            out.push((row.try_get::<String>("", "case_id")?, row.try_get::<i64>("", "due_at")?, timer));
         }
         Ok(out)
     }
@@ -89,8 +92,10 @@ impl Scheduler {
             let claimed = self.claim(now).await?;
             let full = claimed.len() as i64 == self.batch;
             // One worker per case (a case's timers fire in due order), cases in parallel.
+            let mut claimed = claimed;
+            claimed.sort_unstable();
             let mut by_case: std::collections::BTreeMap<String, Vec<u32>> = std::collections::BTreeMap::new();
-            for (case_id, timer) in claimed {
+            for (case_id, _due, timer) in claimed {
                 by_case.entry(case_id).or_default().push(timer);
             }
             let mut workers = tokio::task::JoinSet::new();
@@ -103,14 +108,14 @@ impl Scheduler {
                 let me = self.clone();
                 workers.spawn(async move {
                     let mut part = Pass::default();
-                    for timer in timers {
-                        match me.fire(&case_id, timer, now).await {
-                            Ok(true) => part.fired += 1,
-                            Ok(false) => part.stale += 1,
-                            Err(e) => {
-                                part.failed += 1;
-                                tracing::error!(case = %case_id, timer, error = %e, "timer failed; retried after its lease");
-                            }
+                    match me.fire(&case_id, &timers, now).await {
+                        Ok(fired) => {
+                            part.fired += fired;
+                            part.stale += timers.len() - fired;
+                        }
+                        Err(e) => {
+                            part.failed += timers.len();
+                            tracing::error!(case = %case_id, ?timers, error = %e, "timers failed; retried after their lease");
                         }
                     }
                     part
@@ -125,35 +130,53 @@ impl Scheduler {
         }
     }
 
-    /// Fires one claimed timer; `false` when it was no longer pending (its row is dropped).
-    async fn fire(&self, case_id: &str, timer: u32, now: DateTime<Utc>) -> Result<bool, StoreError> {
+    /// Fires a case's claimed timers (in due order) in one transaction; returns how many
+    /// fired. Rows of timers no longer pending (fired elsewhere, or cancelled by an earlier
+    /// one) are dropped.
+    async fn fire(&self, case_id: &str, timers: &[u32], now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let mut commands = timers.iter().map(|t| Command::FireTimer { timer: *t });
+        let Some(first) = commands.next() else { return Ok(0) };
         let request = Request {
             case_id: case_id.to_owned(),
             service: None,
             actor: Actor::system(),
-            command: Command::FireTimer { timer },
+            command: first,
             idempotency_key: None,
+            then: commands.collect(),
             expected_seq: None,
             now,
         };
         // Firing is safe to re-decide: on a conflict, decide again on the new state.
+        let mut outcome = Err(StoreError::Conflict);
         for _ in 0..3 {
-            match self.store.execute(&request).await {
-                Ok(_) => return Ok(true),
-                Err(StoreError::Conflict) => {}
-                Err(StoreError::Engine(EngineError::TimerNotPending(_)) | StoreError::CaseNotFound(_)) => {
-                    exec(
-                        self.store.db(),
-                        "DELETE FROM timers WHERE case_id = $1 AND timer_id = $2 AND lease_owner = $3",
-                        vec![case_id.to_owned().into(), i64::from(timer).into(), self.node.clone().into()],
-                    )
-                    .await?;
-                    return Ok(false);
-                }
-                Err(e) => return Err(e),
+            outcome = self.store.execute(&request).await;
+            if !matches!(outcome, Err(StoreError::Conflict)) {
+                break;
             }
         }
-        Err(StoreError::Conflict)
+        let fired: Vec<u32> = match outcome {
+            Ok(applied) => applied
+                .events
+                .iter()
+                .filter_map(|r| match r.event {
+                    Event::TimerFired { timer } => Some(timer),
+                    _ => None,
+                })
+                .collect(),
+            Err(StoreError::Engine(EngineError::TimerNotPending(_)) | StoreError::CaseNotFound(_)) => Vec::new(),
+            Err(e) => return Err(e),
+        };
+        let stale: Vec<u32> = timers.iter().copied().filter(|t| !fired.contains(t)).collect();
+        for timer in &stale {
+            let _turn = self.store.write_turn().await;
+            exec(
+                self.store.db(),
+                "DELETE FROM timers WHERE case_id = $1 AND timer_id = $2 AND lease_owner = $3",
+                vec![case_id.to_owned().into(), i64::from(*timer).into(), self.node.clone().into()],
+            )
+            .await?;
+        }
+        Ok(fired.len())
     }
 
     /// When the next timer can be fired: its due time, or when the lease on it runs out.

@@ -103,6 +103,7 @@ impl Store {
                 actor: Actor::system(),
                 command: Command::RecomputeDeadlines,
                 idempotency_key: None,
+                then: Vec::new(),
                 expected_seq: None,
                 now,
             };

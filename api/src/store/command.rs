@@ -2,7 +2,7 @@
 //! events, project, sync tasks, timers and outbox, record the idempotency key, commit.
 
 use chrono::{DateTime, Utc};
-use engine::case::{Actor, CaseState, Command, Context, decide_and_apply};
+use engine::case::{Actor, CaseState, Command, Context, EngineError, decide_and_apply};
 use engine::chain::{Recorded, seal};
 use sea_orm::{
     AccessMode, ConnectionTrait, DatabaseTransaction, IsolationLevel, SqliteTransactionMode, TransactionOptions,
@@ -26,6 +26,10 @@ pub struct Request {
     pub command: Command,
     /// A client's key for a creating command: the same key twice gives the first result.
     pub idempotency_key: Option<String>,
+    /// Further commands of the same caller on the same case, decided in order after
+    /// `command` in the same transaction (a backlog of a case's due timers fires at once).
+    /// A `FireTimer` whose timer an earlier command already removed is skipped.
+    pub then: Vec<Command>,
     /// The case version the client saw; when it is no longer current the command fails with
     /// a conflict instead of acting on a case the client has not seen.
     pub expected_seq: Option<u64>,
@@ -184,7 +188,23 @@ impl Store {
         }
         let calendar = self.calendar();
         let ctx = Context { now, calendar: &calendar, actor: &request.actor };
-        let (events, after) = decide_and_apply(&service, &before, &request.command, &ctx)?;
+        let (mut events, mut after) = (Vec::new(), before.clone());
+        let mut skipped = None;
+        for command in std::iter::once(&request.command).chain(&request.then) {
+            match decide_and_apply(&service, &after, command, &ctx) {
+                Ok((more, next)) => {
+                    events.extend(more);
+                    after = next;
+                }
+                Err(e @ EngineError::TimerNotPending(_)) if matches!(command, Command::FireTimer { .. }) => {
+                    skipped.get_or_insert(e);
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        if let (true, Some(e)) = (events.is_empty(), skipped) {
+            return Err(e.into());
+        }
         let records = seal(&request.case_id, last, now, &request.actor.user, events);
         let Some(newest) = records.last() else {
             return Ok(Applied {
@@ -277,11 +297,16 @@ impl Store {
                 other => other.map(|_| ()).map_err(Into::into),
             };
         }
+        // Only the primary key in the WHERE clause: a generic plan must never pick another
+        // index (with the service code here PostgreSQL once scanned every case of the
+        // service per update).
         let sql = "UPDATE cases SET seq = $2, last_hash = $3, status = $4, office = $5, applicant = $6, level = $7, \
                    received_at = $8, accepted_at = $9, concluded_at = COALESCE(concluded_at, $10), \
-                   remove_after = COALESCE(remove_after, $19), \
+                   remove_after = COALESCE(remove_after, $17), \
                    legal_deadline = $11, promised_deadline = $12, outcome = $13, state = $14, updated_at = $15 \
-                   WHERE id = $1 AND service_code = $16 AND service_version = $17 AND seq = $18";
+                   WHERE id = $1 AND seq = $16";
+        let mut values = values;
+        values.drain(15..17);
         let done = exec(txn, sql, values).await?;
         if done.rows_affected() != 1 {
             return Err(StoreError::Conflict);
