@@ -3,8 +3,12 @@
 //!
 //! 1. transitions/s: whole student-transfer lifecycles (submit, four approvals, two
 //!    registry acknowledgements), each command one transaction, from concurrent clients;
-//! 2. timers: the time to fire 100,000 due timers with one scheduler, and the cost of one
-//!    claim with many pending future timers.
+//! 2. timers: the time to fire 100,000 due timers with one scheduler;
+//! 3. timer latency: the scheduler loop running in real time, how late after its due
+//!    instant each of 20 timers fires (a bench-only copy of the transfer service whose first
+//!    step has a 1-hour limit, so its warning timer falls 48 minutes after submission);
+//! 4. acquisition: one scheduler pass with nothing due, over an empty timer table and over
+//!    1,000,000 pending future timers.
 //!
 //! Run: `cargo bench -p api --bench durable` (scale with `BENCH_CASES`, `BENCH_CLIENTS`).
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
@@ -149,6 +153,82 @@ async fn timers(name: &str, store: &Store, target: usize) {
     );
 }
 
+async fn latency(name: &str, store: &Store) {
+    let yaml = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../workflows/services/student-transfer.yaml"),
+    )
+    .unwrap();
+    let yaml = yaml.replacen("\ncode: JY-GG-0001", "\ncode: BENCH-HOURS", 1).replacen(
+        "limit: {amount: 10, unit: working_days}",
+        "limit: {amount: 1, unit: hours}",
+        1,
+    );
+    store.publish("bench-hours.yaml", &yaml, Utc::now()).await.unwrap();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let runner = tokio::spawn(Scheduler::new(store.clone(), "latency").run(stopped));
+    let mut due = Vec::new();
+    for i in 0..20 {
+        let at = Utc::now() - chrono::Duration::minutes(48)
+            + chrono::Duration::milliseconds(1000 + 150 * i64::from(i));
+        let id = format!("H{i}");
+        let submit = Command::SubmitCase { case_id: id.clone(), form: form(), materials: Default::default() };
+        let mut r = req(&id, &Actor::applicant("guardian"), submit, at);
+        r.service = Some("BENCH-HOURS".into());
+        let state = store.execute(&r).await.unwrap().state;
+        let warning = state.timers.values().map(|t| t.due).min().unwrap();
+        due.push((id, warning));
+    }
+    tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+    let _ = stop.send(true);
+    let _ = runner.await;
+    let mut late = Vec::new();
+    for (id, due_at) in &due {
+        let fired = store.events(id).await.unwrap().into_iter().find(|r| matches!(r.event, engine::case::Event::TimerFired { .. }));
+        let fired = fired.map(|r| r.at).expect("the timer fired");
+        late.push((fired - *due_at).num_milliseconds());
+    }
+    late.sort_unstable();
+    println!(
+        "{name}: timer latency over {} timers: median {} ms, max {} ms after the due instant",
+        late.len(),
+        late[late.len() / 2],
+        late[late.len() - 1]
+    );
+}
+
+async fn acquisition(name: &str, store: &Store, future: usize) {
+    let scheduler = Scheduler::new(store.clone(), "acq");
+    let now = cst(2030, 6, 1, 9);
+    let time = |label: &'static str| {
+        let scheduler = scheduler.clone();
+        async move {
+            let started = Instant::now();
+            for _ in 0..50 {
+                scheduler.fire_due(now).await.unwrap();
+            }
+            let per = started.elapsed().as_secs_f64() * 1000.0 / 50.0;
+            println!("{name}: one scheduler pass with nothing due, {label}: {per:.2} ms");
+        }
+    };
+    time("timer table empty").await;
+    let sql = if store.is_postgres() {
+        format!(
+            "INSERT INTO timers (case_id, timer_id, kind, due_at, lease_until, attempts) \
+             SELECT 'future-' || g, 0, 'clock', {} + g, 0, 0 FROM generate_series(1, {future}) g",
+            api::store::sql::millis(cst(2031, 1, 1, 9))
+        )
+    } else {
+        format!(
+            "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < {future}) \
+             INSERT INTO timers (case_id, timer_id, kind, due_at, lease_until, attempts) \
+             SELECT 'future-' || n, 0, 'clock', {} + n, 0, 0 FROM g",
+            api::store::sql::millis(cst(2031, 1, 1, 9))
+        )
+    };
+    store.db().execute_unprepared(&sql).await.unwrap();
+    time("1,000,000 pending future timers").await;
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     if std::env::args().any(|a| a == "--list") {
@@ -175,5 +255,9 @@ async fn main() {
         let store = open(&url).await;
         transitions(&name, &store, cases, clients).await;
         timers(&name, &store, timer_target).await;
+        if full {
+            latency(&name, &store).await;
+            acquisition(&name, &store, env_usize("BENCH_FUTURE", 1_000_000)).await;
+        }
     }
 }
