@@ -168,8 +168,7 @@ async fn latency(name: &str, store: &Store) {
     let runner = tokio::spawn(Scheduler::new(store.clone(), "latency").run(stopped));
     let mut due = Vec::new();
     for i in 0..20 {
-        let at = Utc::now() - chrono::Duration::minutes(48)
-            + chrono::Duration::milliseconds(1000 + 150 * i64::from(i));
+        let at = Utc::now() - chrono::Duration::minutes(48) + chrono::Duration::milliseconds(1000 + 150 * i64::from(i));
         let id = format!("H{i}");
         let submit = Command::SubmitCase { case_id: id.clone(), form: form(), materials: Default::default() };
         let mut r = req(&id, &Actor::applicant("guardian"), submit, at);
@@ -183,7 +182,12 @@ async fn latency(name: &str, store: &Store) {
     let _ = runner.await;
     let mut late = Vec::new();
     for (id, due_at) in &due {
-        let fired = store.events(id).await.unwrap().into_iter().find(|r| matches!(r.event, engine::case::Event::TimerFired { .. }));
+        let fired = store
+            .events(id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|r| matches!(r.event, engine::case::Event::TimerFired { .. }));
         let fired = fired.map(|r| r.at).expect("the timer fired");
         late.push((fired - *due_at).num_milliseconds());
     }

@@ -63,3 +63,16 @@ async fn a_new_years_notice_moves_the_open_deadlines_it_touches_and_their_timers
         assert!(store.load_calendar("{\"year\": 2027}", cst(2026, 12, 2, 9, 0)).await.is_err(), "{}", backend.name);
     }
 }
+
+#[tokio::test]
+async fn another_node_picks_up_a_loaded_notice_on_its_next_pass() {
+    for backend in backends().await {
+        let (a, b) = (open(&backend).await, open(&backend).await);
+        a.load_calendar(NOTICE_2027, cst(2026, 12, 2, 9, 0)).await.unwrap();
+        assert!(b.calendar().is_provisional(2027), "{}: b has not looked yet", backend.name);
+        b.refresh_calendar().await.unwrap();
+        assert!(!b.calendar().is_provisional(2027), "{}", backend.name);
+        let new_year = NaiveDate::from_ymd_opt(2027, 1, 1).unwrap();
+        assert_eq!(b.calendar().is_working_day(new_year).ok(), Some(false), "{}", backend.name);
+    }
+}

@@ -202,6 +202,10 @@ impl Scheduler {
                 return;
             }
             let notified = bell.notified();
+            // Another node may have loaded a calendar notice.
+            if let Err(e) = self.store.refresh_calendar().await {
+                tracing::error!(error = %e, "calendar refresh failed");
+            }
             if let Err(e) = self.fire_due(Utc::now()).await {
                 tracing::error!(error = %e, "timer pass failed");
             }

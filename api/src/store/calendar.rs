@@ -7,6 +7,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use engine::calendar::CalendarBuilder;
 use engine::case::{Actor, Command, Event};
+use sha2::Digest;
 
 use super::sql::{all, exec};
 use super::{Request, Store, StoreError};
@@ -35,11 +36,32 @@ struct Day {
 }
 
 impl Store {
-    /// Rebuilds the calendar from the shipped notices and every stored one.
+    /// Rebuilds the calendar when the stored notices changed (another node loaded one);
+    /// the runtime calls it on every pass.
+    ///
+    /// # Errors
+    /// A database error or an unreadable stored day.
+    pub async fn refresh_calendar(&self) -> Result<(), StoreError> {
+        self.reload_calendar().await
+    }
+
+    /// Rebuilds the calendar from the shipped notices and every stored one, unless the
+    /// stored days are the ones it was last built from.
     pub(super) async fn reload_calendar(&self) -> Result<(), StoreError> {
         let rows =
             all(&self.db, "SELECT day, working, name FROM calendar_days WHERE region = 'CN' ORDER BY day", vec![])
                 .await?;
+        let mut fingerprint = sha2::Sha256::new();
+        for row in &rows {
+            let day: String = row.try_get("", "day")?;
+            let working: i32 = row.try_get("", "working")?;
+            let name: Option<String> = row.try_get("", "name")?;
+            fingerprint.update(format!("{day}|{working}|{}\n", name.unwrap_or_default()));
+        }
+        let fingerprint = hex::encode(fingerprint.finalize());
+        if *self.calendar_fingerprint.lock().unwrap_or_else(std::sync::PoisonError::into_inner) == fingerprint {
+            return Ok(());
+        }
         let mut years: std::collections::BTreeMap<i32, Vec<Day>> = std::collections::BTreeMap::new();
         for row in rows {
             let day: String = row.try_get("", "day")?;
@@ -60,6 +82,7 @@ impl Store {
             builder = builder.notice_json(&json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         }
         *self.calendar.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(builder.build());
+        *self.calendar_fingerprint.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = fingerprint;
         Ok(())
     }
 

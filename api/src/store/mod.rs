@@ -70,6 +70,8 @@ pub struct Store {
     backend: DbBackend,
     services: Arc<std::sync::RwLock<Published>>,
     calendar: Arc<std::sync::RwLock<Arc<Calendar>>>,
+    /// Digest of the stored notices the calendar was built from.
+    calendar_fingerprint: Arc<std::sync::Mutex<String>>,
     /// SQLite only: writers queue here, in order, rather than spinning on SQLite's busy
     /// lock (the database takes one writer at a time anyway).
     write_gate: Option<Arc<tokio::sync::Mutex<()>>>,

@@ -93,6 +93,7 @@ impl Store {
             db,
             services: Arc::default(),
             calendar: Arc::new(std::sync::RwLock::new(Arc::new(Calendar::china_official()))),
+            calendar_fingerprint: Arc::default(),
             write_gate: sqlite.then(Arc::default),
             writer: None,
             // 30 years: the archive term for licensing files (local practice, configurable).
