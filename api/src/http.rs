@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use async_graphql_axum::GraphQLResponse;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -55,7 +55,16 @@ async fn ready(State(app): State<App>) -> impl IntoResponse {
     }
 }
 
-async fn graphql_handler(State(app): State<App>, headers: HeaderMap, request: GraphQLRequest) -> GraphQLResponse {
+async fn graphql_handler(State(app): State<App>, headers: HeaderMap, body: axum::body::Bytes) -> GraphQLResponse {
+    // The body is read whole under DefaultBodyLimit (413 beyond it), then parsed.
+    let request: async_graphql::Request = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            let error = graphql::error::bad_input(format!("request body: {e}"));
+            return async_graphql::Response::from_errors(vec![error.into_server_error(async_graphql::Pos::default())])
+                .into();
+        }
+    };
     let token = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -69,7 +78,24 @@ async fn graphql_handler(State(app): State<App>, headers: HeaderMap, request: Gr
             return async_graphql::Response::from_errors(vec![error]).into();
         }
     };
-    app.schema.execute(request.into_inner().data(Caller(caller))).await.into()
+    let mut response = app.schema.execute(request.data(Caller(caller))).await;
+    for error in &mut response.errors {
+        give_code(error);
+    }
+    response.into()
+}
+
+/// Every error leaves with a code from the closed set. Resolvers code their own errors
+/// (see [`graphql::error`]); the ones without a code come from async-graphql checking the
+/// request (syntax, unknown fields, argument types, depth and complexity limits), which is
+/// the caller's input.
+fn give_code(error: &mut async_graphql::ServerError) {
+    if error.extensions.as_ref().is_some_and(|e| e.get("code").is_some()) {
+        return;
+    }
+    let mut extensions = error.extensions.take().unwrap_or_default();
+    extensions.set("code", "BAD_USER_INPUT");
+    error.extensions = Some(extensions);
 }
 
 /// Runs the server until SIGINT or SIGTERM: store, runtime loops, HTTP. Prints the address

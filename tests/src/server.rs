@@ -82,3 +82,39 @@ pub async fn gql(
         None => Ok(value["data"].clone()),
     }
 }
+
+/// The router served in this process on a free loopback port (the real HTTP server, without
+/// the runtime loops); returns its base URL.
+pub async fn serve_in_process(store: api::store::Store) -> String {
+    let auth = api::auth::Auth::hs256(SECRET.as_bytes(), "edu-engine", "edu-engine");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum_serve(listener, api::http::router(store, auth)).await;
+    });
+    url
+}
+
+async fn axum_serve(listener: tokio::net::TcpListener, router: axum::Router) -> std::io::Result<()> {
+    axum::serve(listener, router).await
+}
+
+/// The full response body of a GraphQL request, errors included.
+pub async fn raw(
+    client: &reqwest::Client,
+    url: &str,
+    token: Option<&str>,
+    body: serde_json::Value,
+) -> serde_json::Value {
+    let mut request = client.post(format!("{url}/graphql")).json(&body);
+    if let Some(t) = token {
+        request = request.bearer_auth(t);
+    }
+    request.send().await.unwrap().json().await.unwrap()
+}
+
+/// The `extensions.code` of the first error, if any.
+#[must_use]
+pub fn code(response: &serde_json::Value) -> Option<String> {
+    response["errors"][0]["extensions"]["code"].as_str().map(str::to_owned)
+}

@@ -47,7 +47,10 @@ pub struct AuditTrail {
 /// Whether `who` may see `case`, and whether personal numbers are masked for them.
 pub(super) fn visibility(who: &Claims, case: &StoredCase) -> Option<bool> {
     let s = &case.state;
-    let staff_in_scope = !who.office.is_empty() && s.office.starts_with(&who.office);
+    // Staff see the cases of their office and sub-offices, and cases with a task there (a
+    // transfer passes through four offices).
+    let covers = |office: &str| !who.office.is_empty() && office.starts_with(&who.office);
+    let staff_in_scope = covers(&s.office) || s.tasks.values().any(|t| covers(&t.office));
     if s.applicant == who.sub {
         Some(false)
     } else if staff_in_scope && who.has(AUDITOR) {
