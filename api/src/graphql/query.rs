@@ -3,11 +3,11 @@
 
 use async_graphql::{Context, Json, Object, SimpleObject};
 
-use super::error::{from_store, not_found};
+use super::error::{bad_input, from_store, not_found};
 use super::view::CaseView;
 use super::{claims, store};
 use crate::auth::{AUDITOR, Claims};
-use crate::store::StoredCase;
+use crate::store::{QueueCursor, StoredCase};
 
 /// The caller as the server sees them.
 #[derive(SimpleObject)]
@@ -42,6 +42,38 @@ pub struct AuditTrail {
     pub reason: Option<String>,
     /// The events as stored.
     pub events: Json<serde_json::Value>,
+}
+
+/// One task in the clerk's queue.
+#[derive(SimpleObject)]
+pub struct QueueTask {
+    /// The case.
+    pub case_id: String,
+    /// Task id within the case.
+    pub task_id: u32,
+    /// Step id.
+    pub step: String,
+    /// Role that does it.
+    pub role: String,
+    /// Office that does it.
+    pub office: String,
+    /// Who claimed it.
+    pub claimed_by: Option<String>,
+    /// Step deadline (RFC 3339).
+    pub due: Option<String>,
+    /// Pass as `after` to continue from here.
+    pub cursor: String,
+}
+
+/// A page of the queue.
+#[derive(SimpleObject)]
+pub struct TaskPage {
+    /// Tasks, most urgent first.
+    pub nodes: Vec<QueueTask>,
+    /// Whether more follow.
+    pub has_next_page: bool,
+    /// The last task's cursor.
+    pub end_cursor: Option<String>,
 }
 
 /// Whether `who` may see `case`, and whether personal numbers are masked for them.
@@ -88,6 +120,58 @@ impl Query {
         let case = store(ctx).stored(&id).await.map_err(from_store)?.ok_or_else(|| not_found("such case"))?;
         let mask = visibility(who, &case).ok_or_else(|| not_found("such case"))?;
         Ok(CaseView::new(&case.service, &case.state, case.version, mask))
+    }
+
+    /// The caller's queue: open tasks of their roles in their office and its sub-offices,
+    /// most urgent (earliest step deadline) first; cursor-paginated.
+    async fn tasks(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20)] first: u32,
+        after: Option<String>,
+    ) -> async_graphql::Result<TaskPage> {
+        let who = claims(ctx)?;
+        let after = match after.as_deref().map(QueueCursor::decode) {
+            Some(None) => return Err(bad_input("after: not a cursor from this queue")),
+            Some(Some(c)) => Some(c),
+            None => None,
+        };
+        let first = first.clamp(1, 100);
+        let roles = who.actor().roles;
+        let mut items = store(ctx).queue(&roles, &who.office, first + 1, after.as_ref()).await.map_err(from_store)?;
+        let has_next_page = items.len() > first as usize;
+        items.truncate(first as usize);
+        let nodes: Vec<QueueTask> = items
+            .into_iter()
+            .map(|i| QueueTask {
+                cursor: i.cursor().encode(),
+                case_id: i.case_id,
+                task_id: i.task_id,
+                step: i.step,
+                role: i.role,
+                office: i.office,
+                claimed_by: i.claimed_by,
+                due: i.due.map(|d| d.to_rfc3339()),
+            })
+            .collect();
+        Ok(TaskPage { end_cursor: nodes.last().map(|n| n.cursor.clone()), has_next_page, nodes })
+    }
+
+    /// The caller's own applications, newest first.
+    async fn my_cases(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20)] first: u32,
+    ) -> async_graphql::Result<Vec<CaseView>> {
+        let who = claims(ctx)?;
+        let s = store(ctx);
+        let mut out = Vec::new();
+        for id in s.cases_of(&who.sub, first.clamp(1, 100)).await.map_err(from_store)? {
+            if let Some(case) = s.stored(&id).await.map_err(from_store)? {
+                out.push(CaseView::new(&case.service, &case.state, case.version, false));
+            }
+        }
+        Ok(out)
     }
 
     /// A case's events and whether its hash chain holds.

@@ -10,6 +10,7 @@ mod calendar;
 mod command;
 mod group;
 mod open;
+mod queue;
 mod read;
 mod retention;
 mod services;
@@ -27,6 +28,7 @@ use tokio::sync::Notify;
 pub use calendar::Recomputed;
 pub use command::{Applied, Request};
 pub use open::Settings;
+pub use queue::{QueueCursor, QueueItem};
 pub use read::StoredCase;
 pub use retention::Purged;
 

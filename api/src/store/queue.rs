@@ -1,0 +1,137 @@
+//! The clerks' queue and the applicant's list: reads over the projection tables.
+
+use super::sql::{all, instant};
+use super::{Store, StoreError};
+
+/// One open task in a queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueItem {
+    /// The case.
+    pub case_id: String,
+    /// Task id within the case.
+    pub task_id: u32,
+    /// Step id.
+    pub step: String,
+    /// Role that does it.
+    pub role: String,
+    /// Office that does it.
+    pub office: String,
+    /// Who claimed it.
+    pub claimed_by: Option<String>,
+    /// Step deadline.
+    pub due: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Where a page of the queue starts: after this (due, case, task).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueCursor {
+    /// Due instant in ms (tasks without a deadline sort last).
+    pub due: i64,
+    /// Case id.
+    pub case_id: String,
+    /// Task id.
+    pub task_id: u32,
+}
+
+/// Tasks without a deadline sort after every dated one.
+const NO_DEADLINE: i64 = i64::MAX;
+
+impl QueueCursor {
+    /// The opaque text form (`due:task:case`).
+    #[must_use]
+    pub fn encode(&self) -> String {
+        format!("{}:{}:{}", self.due, self.task_id, self.case_id)
+    }
+
+    /// Reads the text form back.
+    #[must_use]
+    pub fn decode(text: &str) -> Option<Self> {
+        let mut parts = text.splitn(3, ':');
+        let due = parts.next()?.parse().ok()?;
+        let task_id = parts.next()?.parse().ok()?;
+        let case_id = parts.next()?.to_owned();
+        Some(Self { due, case_id, task_id })
+    }
+}
+
+impl QueueItem {
+    /// This item's cursor.
+    #[must_use]
+    pub fn cursor(&self) -> QueueCursor {
+        QueueCursor {
+            due: self.due.map_or(NO_DEADLINE, |d| d.timestamp_millis()),
+            case_id: self.case_id.clone(),
+            task_id: self.task_id,
+        }
+    }
+}
+
+impl Store {
+    /// Open tasks of `roles` in `office` and its sub-offices, most urgent first; at most
+    /// `first`, after `after`.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn queue(
+        &self,
+        roles: &[String],
+        office: &str,
+        first: u32,
+        after: Option<&QueueCursor>,
+    ) -> Result<Vec<QueueItem>, StoreError> {
+        if roles.is_empty() || office.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut values: Vec<sea_orm::Value> =
+            vec![office.to_owned().into(), i32::try_from(office.chars().count()).unwrap_or(0).into()];
+        let mut slots = Vec::new();
+        for role in roles {
+            values.push(role.clone().into());
+            slots.push(format!("${}", values.len()));
+        }
+        let key = format!("COALESCE(due_at, {NO_DEADLINE})");
+        let mut sql = format!(
+            "SELECT case_id, task_id, step, role, office, claimed_by, due_at FROM tasks \
+             WHERE role IN ({}) AND substr(office, 1, $2) = $1",
+            slots.join(", ")
+        );
+        if let Some(c) = after {
+            let n = values.len();
+            sql.push_str(&format!(
+                " AND ({key} > ${a} OR ({key} = ${a} AND (case_id > ${b} OR (case_id = ${b} AND task_id > ${c}))))",
+                a = n + 1,
+                b = n + 2,
+                c = n + 3
+            ));
+            values.extend([c.due.into(), c.case_id.clone().into(), i64::from(c.task_id).into()]);
+        }
+        sql.push_str(&format!(" ORDER BY {key}, case_id, task_id LIMIT {}", first.min(200)));
+        let rows = all(&self.db, &sql, values).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            out.push(QueueItem {
+                case_id: r.try_get("", "case_id")?,
+                task_id: u32::try_from(r.try_get::<i32>("", "task_id")?).unwrap_or_default(),
+                step: r.try_get("", "step")?,
+                role: r.try_get("", "role")?,
+                office: r.try_get("", "office")?,
+                claimed_by: r.try_get("", "claimed_by")?,
+                due: r.try_get::<Option<i64>>("", "due_at")?.map(instant),
+            });
+        }
+        Ok(out)
+    }
+
+    /// The ids of an applicant's cases, newest first.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn cases_of(&self, applicant: &str, first: u32) -> Result<Vec<String>, StoreError> {
+        let sql = format!(
+            "SELECT id FROM cases WHERE applicant = $1 ORDER BY received_at DESC, id DESC LIMIT {}",
+            first.min(200)
+        );
+        let rows = all(&self.db, &sql, vec![applicant.to_owned().into()]).await?;
+        rows.iter().map(|r| r.try_get::<String>("", "id").map_err(Into::into)).collect()
+    }
+}
