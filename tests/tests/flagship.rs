@@ -1,0 +1,154 @@
+//! A flagship service end to end over HTTP, on SQLite and PostgreSQL, every step done by
+//! the right role with its own token: 民办学校办学许可证 with one correction notice (a second
+//! is refused), 容缺 acceptance, a parallel assessment, a hearing that pauses the clocks, an
+//! extension by the agency head, the school's rectification, approval and a rating, and an
+//! audit trail whose chain holds.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::{Value, json};
+use tests::server::{code, raw, serve_in_process, token};
+use tests::{backends, open};
+
+const SHA: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+const CASE: &str =
+    "id version status publicStatus legalDeadline promisedDeadline outcome tasks { id step role office }";
+
+struct Client {
+    http: reqwest::Client,
+    url: String,
+}
+
+impl Client {
+    async fn ok(&self, who: &str, query: &str, variables: Value) -> Value {
+        let r = raw(&self.http, &self.url, Some(who), json!({ "query": query, "variables": variables })).await;
+        assert!(r["errors"].is_null(), "{query}: {r}");
+        r["data"].as_object().unwrap().values().next().unwrap().clone()
+    }
+
+    async fn task(&self, who: &str, case: &str, step: &str) -> i64 {
+        let q = format!("query($c: String!) {{ case(id: $c) {{ {CASE} }} }}");
+        let c = self.ok(who, &q, json!({ "c": case })).await;
+        let tasks = c["tasks"].as_array().unwrap();
+        tasks.iter().find(|t| t["step"] == step).unwrap_or_else(|| panic!("no {step} in {c}"))["id"].as_i64().unwrap()
+    }
+
+    async fn complete(&self, who: &str, case: &str, step: &str, action: &str) -> Value {
+        let task = self.task(who, case, step).await;
+        let q = format!(
+            "mutation($c: String!, $t: Int!, $a: String!) {{ completeTask(caseId: $c, taskId: $t, action: $a) {{ {CASE} }} }}"
+        );
+        self.ok(who, &q, json!({ "c": case, "t": task, "a": action })).await
+    }
+}
+
+fn materials(codes: &[&str]) -> Value {
+    Value::Array(codes.iter().map(|c| json!({ "code": c, "sha256": SHA, "fileName": format!("{c}.pdf") })).collect())
+}
+
+fn day(rfc3339: &Value) -> chrono::NaiveDate {
+    let at = chrono::DateTime::parse_from_rfc3339(rfc3339.as_str().unwrap()).unwrap().with_timezone(&chrono::Utc);
+    // Deadlines are the end of a day: the instant is midnight after it, China time.
+    engine::calendar::local_date(at - chrono::Duration::seconds(1))
+}
+
+#[tokio::test]
+async fn a_private_school_licence_from_submission_to_rating_over_http() {
+    for backend in backends().await {
+        let store = open(&backend).await;
+        let calendar = store.calendar();
+        let api = Client { http: reqwest::Client::new(), url: serve_in_process(store).await };
+        let n = backend.name;
+        let school = token("school-1", &["applicant"], "");
+        let clerk = token("clerk-1", &["window_clerk"], "4101");
+        let inspector = token("insp-1", &["inspector"], "41");
+        let expert = token("exp-1", &["expert"], "41");
+        let leader = token("lead-1", &["leader"], "4101");
+        let head = token("head-1", &["agency_head"], "4101");
+        let approver = token("appr-1", &["approver"], "4101");
+
+        let form = json!({"office_code": "410102", "school_name": "郑州市明德学校", "organiser_name": "明德教育集团"});
+        let submit = format!(
+            "mutation($f: JSON!, $m: [MaterialInput!]!) {{ submitCase(service: \"JY-XK-0001\", form: $f, materials: $m, idempotencyKey: \"lic-1\") {{ {CASE} }} }}"
+        );
+        let have = [
+            "preparation_approval",
+            "preparation_report",
+            "board_member_list",
+            "asset_proof",
+            "principal_credentials",
+            "teacher_credentials",
+        ];
+        let case = api.ok(&school, &submit, json!({ "f": form, "m": materials(&have) })).await;
+        let id = case["id"].as_str().unwrap().to_owned();
+
+        // One notice with every deficiency; a second on the unchanged submission is refused.
+        let notice = format!(
+            "mutation($c: String!) {{ requestCorrection(caseId: $c, deficiencies: [{{material: \"charter\", note: \"缺少学校章程\"}}]) {{ {CASE} }} }}"
+        );
+        let c = api.ok(&clerk, &notice, json!({ "c": id })).await;
+        assert_eq!(c["publicStatus"], "待补正", "{n}");
+        let again = raw(&api.http, &api.url, Some(&clerk), json!({ "query": notice, "variables": { "c": id } })).await;
+        assert_eq!(code(&again).as_deref(), Some("INVALID_TRANSITION"), "{n}: {again}");
+        let supply = format!(
+            "mutation($c: String!, $m: [MaterialInput!]!) {{ supplyMaterials(caseId: $c, materials: $m) {{ {CASE} }} }}"
+        );
+        api.ok(&school, &supply, json!({ "c": id, "m": materials(&["charter"]) })).await;
+        let accept = format!(
+            "mutation($c: String!) {{ acceptCase(caseId: $c, deferred: [\"accountant_credentials\"]) {{ {CASE} }} }}"
+        );
+        let c = api.ok(&clerk, &accept, json!({ "c": id })).await;
+        let steps: Vec<&str> = c["tasks"].as_array().unwrap().iter().map(|t| t["step"].as_str().unwrap()).collect();
+        assert_eq!(steps, ["site_inspection", "expert_evaluation"], "{n}: the assessment runs in parallel");
+        let promised = day(&c["promisedDeadline"]);
+
+        // Each assessor may only do their own step.
+        let task = api.task(&inspector, &id, "expert_evaluation").await;
+        let wrong =
+            format!("mutation {{ completeTask(caseId: \"{id}\", taskId: {task}, action: \"approve\") {{ id }} }}");
+        assert_eq!(
+            code(&raw(&api.http, &api.url, Some(&inspector), json!({ "query": wrong })).await).as_deref(),
+            Some("FORBIDDEN")
+        );
+        api.complete(&inspector, &id, "site_inspection", "approve").await;
+        api.complete(&expert, &id, "expert_evaluation", "approve").await;
+
+        // A hearing pauses the clocks; resuming keeps what was left.
+        let pause = format!("mutation($c: String!) {{ pauseClock(caseId: $c, procedure: \"hearing\") {{ {CASE} }} }}");
+        let c = api.ok(&leader, &pause, json!({ "c": id })).await;
+        assert_eq!(c["status"], "paused", "{n}");
+        let resume = format!("mutation($c: String!) {{ resumeClock(caseId: $c) {{ {CASE} }} }}");
+        let c = api.ok(&leader, &resume, json!({ "c": id })).await;
+        assert!(day(&c["promisedDeadline"]) >= promised, "{n}: a pause never shortens a deadline");
+        let legal = day(&c["legalDeadline"]);
+
+        // The agency head extends the legal limit by 10 working days (行政许可法 art. 42).
+        let extend = format!(
+            "mutation($c: String!) {{ extendDeadline(caseId: $c, amount: 10, reason: \"情况复杂\") {{ {CASE} }} }}"
+        );
+        let by_clerk =
+            raw(&api.http, &api.url, Some(&clerk), json!({ "query": extend, "variables": { "c": id } })).await;
+        assert_eq!(code(&by_clerk).as_deref(), Some("FORBIDDEN"), "{n}: only the agency head extends");
+        let c = api.ok(&head, &extend, json!({ "c": id })).await;
+        assert_eq!(day(&c["legalDeadline"]), calendar.add_working_days(legal, 10).unwrap(), "{n}");
+
+        // Rectification by the school (clocks paused meanwhile), then the decision.
+        let c = api.complete(&leader, &id, "leadership_review", "rectify").await;
+        assert_eq!(c["status"], "paused", "{n}: the school's rectification time is not counted");
+        api.ok(&school, &supply, json!({ "c": id, "m": materials(&["accountant_credentials"]) })).await;
+        api.complete(&school, &id, "rectification", "submit").await;
+        api.complete(&inspector, &id, "rectification_check", "approve").await;
+        api.complete(&approver, &id, "decision", "approve").await;
+        let c = api.complete(&approver, &id, "online_approval", "approve").await;
+        assert_eq!(c["outcome"], "approved", "{n}: {c}");
+
+        let rate =
+            format!("mutation($c: String!) {{ rateCase(caseId: $c, score: 5, comment: \"全程网办\") {{ {CASE} }} }}");
+        api.ok(&school, &rate, json!({ "c": id })).await;
+        let twice = raw(&api.http, &api.url, Some(&school), json!({ "query": rate, "variables": { "c": id } })).await;
+        assert_eq!(code(&twice).as_deref(), Some("INVALID_TRANSITION"), "{n}: rated once");
+        let trail = api
+            .ok(&school, "query($c: String!) { auditTrail(caseId: $c) { valid brokenAt } }", json!({ "c": id }))
+            .await;
+        assert_eq!(trail["valid"], true, "{n}");
+    }
+}
