@@ -44,6 +44,7 @@ fn req(case_id: &str, actor: &Actor, command: Command, now: DateTime<Utc>) -> Re
         command,
         idempotency_key: None,
         then: Vec::new(),
+        query_code: None,
         expected_seq: None,
         now,
     }

@@ -81,6 +81,7 @@ pub fn request(case_id: &str, actor: &Actor, command: Command, now: DateTime<Utc
         command,
         idempotency_key: None,
         then: Vec::new(),
+        query_code: None,
         expected_seq: None,
         now,
     }

@@ -161,6 +161,7 @@ async fn each_error_code_comes_from_the_situation_it_names() {
             command: engine::case::Command::SettleEffect { effect: 0, delivered: true, detail: String::new() },
             idempotency_key: None,
             then: Vec::new(),
+            query_code: None,
             expected_seq: None,
             now: chrono::Utc::now(),
         };

@@ -58,6 +58,7 @@ async fn run(
         command,
         idempotency_key: None,
         then: Vec::new(),
+        query_code: None,
         expected_seq: expected_version.map(|v| u64::try_from(v).unwrap_or(u64::MAX)),
         now: chrono::Utc::now(),
     };
@@ -74,7 +75,9 @@ async fn apply(ctx: &Context<'_>, request: &Request) -> async_graphql::Result<Ca
         e => from_store(e),
     })?;
     let case = s.stored(&applied.case_id).await.map_err(from_store)?.ok_or_else(|| not_found("such case"))?;
-    Ok(CaseView::new(&case.service, &applied.state, applied.seq, false))
+    let mut view = CaseView::new(&case.service, &applied.state, applied.seq, false);
+    view.query_code = applied.query_code;
+    Ok(view)
 }
 
 /// Write operations.
@@ -97,6 +100,9 @@ impl Mutation {
             return Err(bad_input("idempotencyKey: 1 to 200 characters"));
         }
         let case_id = uuid::Uuid::now_v7().to_string();
+        // Six digits from the id's random part (a CSPRNG's): the 查询码 for the public lookup.
+        let random = u64::from_be_bytes(uuid::Uuid::now_v7().as_bytes()[8..16].try_into().unwrap_or_default());
+        let query_code = format!("{:06}", random % 1_000_000);
         let command =
             Command::SubmitCase { case_id: case_id.clone(), form: form.0, materials: self::materials(materials)? };
         let request = Request {
@@ -106,6 +112,7 @@ impl Mutation {
             command,
             idempotency_key,
             then: Vec::new(),
+            query_code: Some(query_code),
             expected_seq: None,
             now: chrono::Utc::now(),
         };

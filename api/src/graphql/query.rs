@@ -4,7 +4,7 @@
 use async_graphql::{Context, Json, Object, SimpleObject};
 
 use super::error::{bad_input, from_store, not_found};
-use super::view::CaseView;
+use super::view::{CaseView, PublicStatus};
 use super::{claims, store};
 use crate::auth::{AUDITOR, Claims};
 use crate::store::{QueueCursor, StoredCase};
@@ -172,6 +172,28 @@ impl Query {
             }
         }
         Ok(out)
+    }
+
+    /// 办件查询: a case's public status by tracking number and query code, without logging in.
+    /// No personal data; a wrong code is NOT_FOUND like an unknown number, and repeated
+    /// wrong codes lock the number for a while (FORBIDDEN).
+    async fn case_status(
+        &self,
+        ctx: &Context<'_>,
+        tracking_no: String,
+        query_code: String,
+    ) -> async_graphql::Result<PublicStatus> {
+        let lookups = ctx.data_unchecked::<super::Lookups>();
+        if lookups.locked(&tracking_no) {
+            return Err(super::error::forbidden("too many wrong query codes for this number; try again later"));
+        }
+        match store(ctx).lookup(&tracking_no, &query_code).await.map_err(from_store)? {
+            Some(case) => Ok(PublicStatus::new(&case.service, &case.state)),
+            None => {
+                lookups.failed(&tracking_no);
+                Err(not_found("case with this tracking number and query code"))
+            }
+        }
     }
 
     /// A case's events and whether its hash chain holds.

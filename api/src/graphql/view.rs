@@ -59,6 +59,61 @@ pub struct CaseView {
     pub incidents: Vec<String>,
     /// The whole case state (form masked for auditors).
     pub state: Json<serde_json::Value>,
+    /// Tracking number for the public status lookup (the case id).
+    pub tracking_no: String,
+    /// The query code for the public lookup: only in the response to `submitCase`.
+    pub query_code: Option<String>,
+}
+
+/// What anyone holding tracking number and query code may see: no personal data.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct PublicStatus {
+    /// Tracking number.
+    pub tracking_no: String,
+    /// 事项编码.
+    pub service: String,
+    /// 事项名称.
+    pub service_name: String,
+    /// Applicant-facing status.
+    pub public_status: String,
+    /// When received.
+    pub received_at: Option<String>,
+    /// 承诺时限 deadline.
+    pub promised_deadline: Option<String>,
+    /// 法定时限 deadline.
+    pub legal_deadline: Option<String>,
+    /// Outcome once concluded.
+    pub outcome: Option<String>,
+    /// What is still missing (material names), for a correction or deferred materials.
+    pub missing: Vec<String>,
+}
+
+impl PublicStatus {
+    /// The public view of a case.
+    #[must_use]
+    pub fn new(service: &engine::Service, state: &CaseState) -> Self {
+        let asked: Vec<String> = state
+            .corrections
+            .last()
+            .filter(|_| state.status == engine::case::state::Status::CorrectionRequested)
+            .map(|n| n.deficiencies.iter().map(|d| d.material.clone().unwrap_or_else(|| d.note.clone())).collect())
+            .unwrap_or_default();
+        let missing = asked
+            .into_iter()
+            .chain(state.deferred.keys().cloned())
+            .map(|code| service.spec.materials.iter().find(|m| m.code == code).map_or(code, |m| m.name.clone()));
+        Self {
+            tracking_no: state.id.clone(),
+            service: state.service.clone(),
+            service_name: service.spec.name.clone(),
+            public_status: engine::case::status::public_status(service, state),
+            received_at: at(state.received_at),
+            promised_deadline: at(state.promised.as_ref().and_then(|c| c.deadline)),
+            legal_deadline: at(state.legal.as_ref().and_then(|c| c.deadline)),
+            outcome: state.outcome.map(|o| name(&o)),
+            missing: missing.collect(),
+        }
+    }
 }
 
 impl CaseView {
@@ -94,6 +149,8 @@ impl CaseView {
                 .collect(),
             incidents: state.incidents.iter().map(|(id, why)| format!("{id}: {why}")).collect(),
             state: Json(json),
+            tracking_no: state.id.clone(),
+            query_code: None,
         }
     }
 }

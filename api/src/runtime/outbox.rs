@@ -172,6 +172,7 @@ impl Deliverer {
             command: Command::SettleEffect { effect: m.effect, delivered, detail: detail.to_owned() },
             idempotency_key: None,
             then: Vec::new(),
+            query_code: None,
             expected_seq: None,
             now,
         };

@@ -143,6 +143,7 @@ impl Scheduler {
             command: first,
             idempotency_key: None,
             then: commands.collect(),
+            query_code: None,
             expected_seq: None,
             now,
         };

@@ -127,6 +127,7 @@ impl Store {
                 command: Command::RecomputeDeadlines,
                 idempotency_key: None,
                 then: Vec::new(),
+                query_code: None,
                 expected_seq: None,
                 now,
             };

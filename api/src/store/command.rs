@@ -26,6 +26,10 @@ pub struct Request {
     pub command: Command,
     /// A client's key for a creating command: the same key twice gives the first result.
     pub idempotency_key: Option<String>,
+    /// For `SubmitCase`: the query code given to the applicant for the public status
+    /// lookup. The case keeps its SHA-256; the idempotency record keeps the code itself (for
+    /// 30 days) so a retried submission can tell it again.
+    pub query_code: Option<String>,
     /// Further commands of the same caller on the same case, decided in order after
     /// `command` in the same transaction (a backlog of a case's due timers fires at once).
     /// A `FireTimer` whose timer an earlier command already removed is skipped.
@@ -50,6 +54,15 @@ pub struct Applied {
     pub state: CaseState,
     /// Whether this result repeats an earlier command with the same idempotency key.
     pub repeated: bool,
+    /// The query code of a submission (also when repeated).
+    pub query_code: Option<String>,
+}
+
+/// What a case keeps of its query code: SHA-256 over case id and code, hex.
+#[must_use]
+pub fn query_code_hash(case_id: &str, code: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(format!("{case_id}:{code}").as_bytes()))
 }
 
 /// A stored case as loaded for a command.
@@ -213,16 +226,32 @@ impl Store {
                 events: records,
                 state: after,
                 repeated: false,
+                query_code: None,
             });
         };
         let (seq, hash) = (newest.sequence, newest.hash.clone());
         self.project(txn, &service, loaded.as_ref().map(|l| l.seq), &after, seq, &hash, now).await?;
+        if let (None, Some(code)) = (&loaded, &request.query_code) {
+            exec(
+                txn,
+                "UPDATE cases SET query_code_sha256 = $2 WHERE id = $1",
+                vec![request.case_id.clone().into(), query_code_hash(&request.case_id, code).into()],
+            )
+            .await?;
+        }
         self.append(txn, &records).await?;
         self.sync(txn, &request.case_id, &before, &after, &records, &request.command, now).await?;
         if let Some(key) = &request.idempotency_key {
-            self.remember(txn, &request.actor.user, key, &request.case_id, seq, now).await?;
+            self.remember(txn, request, key, seq, now).await?;
         }
-        Ok(Applied { case_id: request.case_id.clone(), seq, events: records, state: after, repeated: false })
+        Ok(Applied {
+            case_id: request.case_id.clone(),
+            seq,
+            events: records,
+            state: after,
+            repeated: false,
+            query_code: request.query_code.clone(),
+        })
     }
 
     /// Appends the sealed events in one statement.
@@ -321,25 +350,37 @@ impl Store {
     }
 
     async fn repeated(&self, txn: &DatabaseTransaction, actor: &str, key: &str) -> Result<Option<Applied>, StoreError> {
-        let sql = "SELECT case_id FROM idempotency_keys WHERE actor = $1 AND key = $2";
+        let sql = "SELECT case_id, response FROM idempotency_keys WHERE actor = $1 AND key = $2";
         let Some(row) = one(txn, sql, vec![actor.to_owned().into(), key.to_owned().into()]).await? else {
             return Ok(None);
         };
         let case_id: String = row.try_get("", "case_id")?;
+        let response: String = row.try_get("", "response")?;
+        let query_code = serde_json::from_str::<serde_json::Value>(&response)
+            .ok()
+            .and_then(|r| r.get("query_code").and_then(|c| c.as_str()).map(str::to_owned));
         let loaded = self.load(txn, &case_id, false).await?.ok_or_else(|| StoreError::CaseNotFound(case_id.clone()))?;
-        Ok(Some(Applied { case_id, seq: loaded.seq, events: Vec::new(), state: loaded.state, repeated: true }))
+        Ok(Some(Applied {
+            case_id,
+            seq: loaded.seq,
+            events: Vec::new(),
+            state: loaded.state,
+            repeated: true,
+            query_code,
+        }))
     }
 
     async fn remember(
         &self,
         txn: &DatabaseTransaction,
-        actor: &str,
+        request: &Request,
         key: &str,
-        case_id: &str,
         seq: u64,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let response = serde_json::json!({ "case_id": case_id, "seq": seq }).to_string();
+        let (actor, case_id) = (request.actor.user.as_str(), request.case_id.as_str());
+        let response =
+            serde_json::json!({ "case_id": case_id, "seq": seq, "query_code": request.query_code }).to_string();
         let sql = "INSERT INTO idempotency_keys (actor, key, case_id, response, created_at, remove_after) \
                    VALUES ($1, $2, $3, $4, $5, $6)";
         // Keys are kept 30 days: long past any client's retry.

@@ -26,7 +26,7 @@ use sea_orm::{DatabaseConnection, DbBackend, DbErr};
 use tokio::sync::Notify;
 
 pub use calendar::Recomputed;
-pub use command::{Applied, Request};
+pub use command::{Applied, Request, query_code_hash};
 pub use open::Settings;
 pub use queue::{QueueCursor, QueueItem};
 pub use read::StoredCase;

@@ -28,6 +28,22 @@ impl Store {
         Ok(Some(StoredCase { state: l.state, version: l.seq, service }))
     }
 
+    /// The public lookup: the case whose id is `tracking_no` if `query_code` is its code.
+    ///
+    /// # Errors
+    /// A database error, or an unreadable row.
+    pub async fn lookup(&self, tracking_no: &str, query_code: &str) -> Result<Option<StoredCase>, StoreError> {
+        let sql = "SELECT query_code_sha256 FROM cases WHERE id = $1";
+        let Some(row) = super::sql::one(&self.db, sql, vec![tracking_no.to_owned().into()]).await? else {
+            return Ok(None);
+        };
+        let stored: Option<String> = row.try_get("", "query_code_sha256")?;
+        if stored != Some(super::query_code_hash(tracking_no, query_code)) {
+            return Ok(None);
+        }
+        self.stored(tracking_no).await
+    }
+
     /// A case as its projection stands.
     ///
     /// # Errors
