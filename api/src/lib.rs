@@ -3,6 +3,7 @@
 //!
 //! # Layout
 //! - [`config`]: the server's settings from the environment.
+//! - [`forms`]: application forms against their JSON Schema, personal numbers by check digit.
 //! - [`auth`]: JWT bearer tokens (HS256, RS256, EdDSA) and the caller they name.
 //! - [`graphql`]: the GraphQL schema: queries, mutations, the closed set of error codes.
 //! - [`http`]: axum routes and `serve`, with the runtime loops beside the server.
@@ -15,6 +16,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod forms;
 pub mod graphql;
 pub mod http;
 pub mod runtime;

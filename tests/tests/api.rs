@@ -195,3 +195,42 @@ async fn oversized_and_overdeep_requests_are_refused() {
     let response = raw(&http, &url, Some(&t), json!({ "query": nested })).await;
     assert_eq!(code(&response).as_deref(), Some("BAD_USER_INPUT"), "{response}");
 }
+
+#[tokio::test]
+async fn a_form_is_checked_against_its_schema_and_each_problem_names_its_field() {
+    let backend = &backends().await[0];
+    let store = open(backend).await;
+    let url = serve_in_process(store.clone()).await;
+    let http = reqwest::Client::new();
+    let guardian = token("guardian-1", &["applicant"], "");
+    let submit = |form: serde_json::Value| {
+        let (http, url, guardian) = (http.clone(), url.clone(), guardian.clone());
+        async move { raw(&http, &url, Some(&guardian), json!({"query": SUBMIT, "variables": {"f": form}})).await }
+    };
+    let mut bad_check = transfer_form();
+    bad_check["student_id_card"] = json!("440524188001010015");
+    let r = submit(bad_check).await;
+    assert_eq!(code(&r).as_deref(), Some("BAD_USER_INPUT"), "{r}");
+    let message = r["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("form.student_id_card") && message.contains("check character"), "{message}");
+
+    let mut wrong_type = transfer_form();
+    wrong_type["reason"] = json!(42);
+    let r = submit(wrong_type).await;
+    assert!(r["errors"][0]["message"].as_str().unwrap().contains("form.reason"), "{r}");
+
+    let mut missing = transfer_form();
+    missing.as_object_mut().unwrap().remove("student_name");
+    let r = submit(missing).await;
+    assert_eq!(code(&r).as_deref(), Some("BAD_USER_INPUT"), "{r}");
+    assert!(r["errors"][0]["message"].as_str().unwrap().contains("student_name"), "{r}");
+
+    let ids = sea_orm::ConnectionTrait::query_all_raw(
+        store.db(),
+        sea_orm::Statement::from_string(store.backend(), "SELECT id FROM cases"),
+    )
+    .await
+    .unwrap();
+    assert!(ids.is_empty(), "nothing was written for a bad form");
+    assert!(submit(transfer_form()).await["errors"].is_null());
+}

@@ -68,6 +68,7 @@ pub fn schema(store: Store) -> AppSchema {
     Schema::build(Query, Mutation, EmptySubscription)
         .data(store)
         .data(Lookups::default())
+        .data(crate::forms::Forms::default())
         .limit_depth(12)
         .limit_complexity(500)
         .finish()
