@@ -5,13 +5,13 @@
 use std::collections::BTreeMap;
 
 use async_graphql::{Context, InputObject, Json, Object};
+use engine::case::Command;
 use engine::case::state::{Deficiency, MaterialRef};
-use engine::case::{Command, EngineError};
 
 use super::error::{bad_input, from_store, not_found};
 use super::view::CaseView;
 use super::{claims, store};
-use crate::store::{Request, StoreError};
+use crate::store::Request;
 
 /// A material reference: the SHA-256 of an uploaded file and its name.
 #[derive(InputObject)]
@@ -51,6 +51,12 @@ async fn run(
     expected_version: Option<i64>,
 ) -> async_graphql::Result<CaseView> {
     let who = claims(ctx)?;
+    // A case the caller may not see reads as "no such case", whatever they try on it.
+    let visible =
+        store(ctx).stored(&case_id).await.map_err(from_store)?.and_then(|c| super::query::visibility(who, &c));
+    if visible.is_none() {
+        return Err(not_found("such case"));
+    }
     let request = Request {
         case_id,
         service: None,
@@ -67,17 +73,35 @@ async fn run(
 
 async fn apply(ctx: &Context<'_>, request: &Request) -> async_graphql::Result<CaseView> {
     let s = store(ctx);
-    let applied = s.execute(request).await.map_err(|e| match e {
-        // Acting on a case you may not see reads as "no such case".
-        StoreError::Engine(EngineError::NotApplicant | EngineError::OutOfScope) if request.actor.roles.is_empty() => {
-            not_found("such case")
-        }
-        e => from_store(e),
-    })?;
+    let applied = s.execute(request).await.map_err(from_store)?;
     let case = s.stored(&applied.case_id).await.map_err(from_store)?.ok_or_else(|| not_found("such case"))?;
     let mut view = CaseView::new(&case.service, &applied.state, applied.seq, false);
     view.query_code = applied.query_code;
     Ok(view)
+}
+
+/// A published service, as `publishService` answers.
+#[derive(async_graphql::SimpleObject)]
+pub struct Published {
+    /// 事项编码.
+    pub code: String,
+    /// Version.
+    pub version: u32,
+    /// SHA-256 of the source.
+    pub sha256: String,
+}
+
+/// What loading a calendar notice changed.
+#[derive(async_graphql::SimpleObject)]
+pub struct CalendarLoaded {
+    /// The notice's year.
+    pub year: i32,
+    /// Open cases whose deadlines moved.
+    pub recomputed_cases: Vec<String>,
+}
+
+fn require_admin(ctx: &Context<'_>) -> async_graphql::Result<()> {
+    if claims(ctx)?.has(crate::auth::ADMIN) { Ok(()) } else { Err(super::error::forbidden("admins only")) }
 }
 
 /// Write operations.
@@ -85,6 +109,31 @@ pub struct Mutation;
 
 #[Object]
 impl Mutation {
+    /// Publishes a service definition (YAML). Running cases keep their version; a changed
+    /// text needs a new `version`. Admins only.
+    async fn publish_service(&self, ctx: &Context<'_>, yaml: String) -> async_graphql::Result<Published> {
+        require_admin(ctx)?;
+        let service = store(ctx).publish("published.yaml", &yaml, chrono::Utc::now()).await.map_err(from_store)?;
+        Ok(Published {
+            code: service.spec.code.clone(),
+            version: service.spec.version,
+            sha256: service.source_hash.clone(),
+        })
+    }
+
+    /// Loads a year's holiday notice (holiday-cn JSON) and recomputes the open deadlines it
+    /// touches. Admins only.
+    async fn load_calendar(
+        &self,
+        ctx: &Context<'_>,
+        notice: Json<serde_json::Value>,
+    ) -> async_graphql::Result<CalendarLoaded> {
+        require_admin(ctx)?;
+        let text = notice.0.to_string();
+        let done = store(ctx).load_calendar(&text, chrono::Utc::now()).await.map_err(from_store)?;
+        Ok(CalendarLoaded { year: done.year, recomputed_cases: done.cases })
+    }
+
     /// 申请: submit an application. Retrying with the same `idempotencyKey` returns the first
     /// case instead of making a second one.
     async fn submit_case(

@@ -1,0 +1,93 @@
+//! Who may do what, over HTTP on SQLite and PostgreSQL: every role against every operation,
+//! inside and outside its office scope. Others' cases read as NOT_FOUND; acting beyond one's
+//! role or office is FORBIDDEN; auditors read masked; only admins publish; nobody approves
+//! their own application.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::json;
+use tests::server::{code, raw, serve_in_process, token};
+use tests::{backends, open, transfer_form};
+
+const SUBMIT: &str = "mutation($f: JSON!) { submitCase(service: \"JY-GG-0001\", form: $f) { id tasks { id } } }";
+
+#[tokio::test]
+async fn every_role_against_every_operation_inside_and_outside_its_scope() {
+    for backend in backends().await {
+        let url = serve_in_process(open(&backend).await).await;
+        let http = reqwest::Client::new();
+        let n = backend.name;
+        let ask = |who: &str, query: String| {
+            let (http, url, who) = (http.clone(), url.clone(), who.to_owned());
+            async move {
+                let r = raw(&http, &url, Some(&who), json!({ "query": query })).await;
+                match code(&r) {
+                    Some(c) => c,
+                    None => "OK".to_owned(),
+                }
+            }
+        };
+        let owner = token("guardian-1", &["applicant"], "");
+        let submitted =
+            raw(&http, &url, Some(&owner), json!({"query": SUBMIT, "variables": {"f": transfer_form()}})).await;
+        let id = submitted["data"]["submitCase"]["id"].as_str().unwrap().to_owned();
+        let task = submitted["data"]["submitCase"]["tasks"][0]["id"].as_i64().unwrap();
+
+        let other = token("guardian-2", &["applicant"], "");
+        let clerk_in = token("s1", &["school_registrar"], "110105001");
+        let clerk_out = token("s9", &["school_registrar"], "440524003");
+        let wrong_role = token("b1", &["bureau_registrar"], "110105");
+        let auditor_in = token("a1", &["auditor"], "1101");
+        let auditor_out = token("a2", &["auditor"], "4405");
+        let admin = token("root", &["admin"], "");
+
+        let read = format!("{{ case(id: \"{id}\") {{ id }} }}");
+        let complete =
+            format!("mutation {{ completeTask(caseId: \"{id}\", taskId: {task}, action: \"approve\") {{ id }} }}");
+        let withdraw = format!("mutation {{ withdrawCase(caseId: \"{id}\", reason: \"不转了\") {{ id }} }}");
+        let publish = "mutation { publishService(yaml: \"code: x\") { code } }".to_owned();
+        let calendar = "mutation { loadCalendar(notice: {year: 2027, days: []}) { year } }".to_owned();
+
+        // (who, read, complete, withdraw, publish)
+        let matrix = [
+            ("other applicant", &other, "NOT_FOUND", "NOT_FOUND", "NOT_FOUND", "FORBIDDEN"),
+            ("clerk outside the office", &clerk_out, "NOT_FOUND", "NOT_FOUND", "NOT_FOUND", "FORBIDDEN"),
+            ("clerk of another role", &wrong_role, "OK", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN"),
+            ("auditor in scope", &auditor_in, "OK", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN"),
+            ("auditor outside", &auditor_out, "NOT_FOUND", "NOT_FOUND", "NOT_FOUND", "FORBIDDEN"),
+            ("admin", &admin, "NOT_FOUND", "NOT_FOUND", "NOT_FOUND", "BAD_USER_INPUT"),
+            ("owner", &owner, "OK", "FORBIDDEN", "-", "FORBIDDEN"),
+        ];
+        for (who, t, r, c, w, p) in matrix {
+            assert_eq!(ask(t, read.clone()).await, r, "{n}: {who} reads");
+            assert_eq!(ask(t, complete.clone()).await, c, "{n}: {who} approves");
+            if w != "-" {
+                assert_eq!(ask(t, withdraw.clone()).await, w, "{n}: {who} withdraws");
+            }
+            assert_eq!(ask(t, publish.clone()).await, p, "{n}: {who} publishes");
+            let expected_calendar = if p == "FORBIDDEN" { "FORBIDDEN" } else { "OK" };
+            assert_eq!(ask(t, calendar.clone()).await, expected_calendar, "{n}: {who} loads a calendar");
+        }
+
+        // Auditors read personal numbers masked; the owner sees them whole.
+        let q = format!("{{ case(id: \"{id}\") {{ state }} }}");
+        let audited = raw(&http, &url, Some(&auditor_in), json!({ "query": q })).await;
+        let card = audited["data"]["case"]["state"]["form"]["student_id_card"].as_str().unwrap().to_owned();
+        assert!(card.contains('*') && !card.contains("188001010014"), "{n}: {card}");
+        let own = raw(&http, &url, Some(&owner), json!({ "query": q })).await;
+        assert_eq!(own["data"]["case"]["state"]["form"]["student_id_card"], "440524188001010014", "{n}");
+
+        // The clerk in scope may approve; nobody approves their own application.
+        assert_eq!(ask(&clerk_in, complete.clone()).await, "OK", "{n}");
+        let own_case =
+            raw(&http, &url, Some(&clerk_in), json!({"query": SUBMIT, "variables": {"f": transfer_form()}})).await;
+        let own_id = own_case["data"]["submitCase"]["id"].as_str().unwrap();
+        let own_task = own_case["data"]["submitCase"]["tasks"][0]["id"].as_i64().unwrap();
+        let self_approve = format!(
+            "mutation {{ completeTask(caseId: \"{own_id}\", taskId: {own_task}, action: \"approve\") {{ id }} }}"
+        );
+        assert_eq!(ask(&clerk_in, self_approve).await, "FORBIDDEN", "{n}: no approving one's own application");
+
+        // Finally the owner withdraws.
+        assert_eq!(ask(&owner, withdraw).await, "OK", "{n}");
+    }
+}
