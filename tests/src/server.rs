@@ -36,6 +36,12 @@ impl Server {
         Self { child, url }
     }
 
+    /// The process id.
+    #[must_use]
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// SIGKILL: no shutdown, no flush, nothing.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
