@@ -37,17 +37,7 @@ fn form() -> serde_json::Value {
 }
 
 fn req(case_id: &str, actor: &Actor, command: Command, now: DateTime<Utc>) -> Request {
-    Request {
-        case_id: case_id.to_owned(),
-        service: None,
-        actor: actor.clone(),
-        command,
-        idempotency_key: None,
-        then: Vec::new(),
-        query_code: None,
-        expected_seq: None,
-        now,
-    }
+    Request::new(case_id.to_owned(), actor.clone(), command, now)
 }
 
 /// One transfer from submission to conclusion; returns the commands it took.

@@ -74,17 +74,7 @@ pub fn cst(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
 /// A request on an existing case.
 #[must_use]
 pub fn request(case_id: &str, actor: &Actor, command: Command, now: DateTime<Utc>) -> Request {
-    Request {
-        case_id: case_id.to_owned(),
-        service: None,
-        actor: actor.clone(),
-        command,
-        idempotency_key: None,
-        then: Vec::new(),
-        query_code: None,
-        expected_seq: None,
-        now,
-    }
+    Request::new(case_id.to_owned(), actor.clone(), command, now)
 }
 
 /// A submission of `service` as case `case_id`.

@@ -154,17 +154,12 @@ async fn each_error_code_comes_from_the_situation_it_names() {
         finish("receiving_bureau", "b1", "bureau_registrar", "110105").await;
         finish("sending_school", "s2", "school_registrar", "440524003").await;
         finish("sending_bureau", "b2", "bureau_registrar", "440524").await;
-        let system = api::store::Request {
-            case_id: case_id.clone(),
-            service: None,
-            actor: engine::case::Actor::system(),
-            command: engine::case::Command::SettleEffect { effect: 0, delivered: true, detail: String::new() },
-            idempotency_key: None,
-            then: Vec::new(),
-            query_code: None,
-            expected_seq: None,
-            now: chrono::Utc::now(),
-        };
+        let system = api::store::Request::new(
+            case_id.clone(),
+            engine::case::Actor::system(),
+            engine::case::Command::SettleEffect { effect: 0, delivered: true, detail: String::new() },
+            chrono::Utc::now(),
+        );
         let state = store.case(&case_id).await.unwrap().unwrap();
         for effect in state.effects.keys() {
             let mut r = system.clone();

@@ -58,15 +58,8 @@ async fn run(
         return Err(not_found("such case"));
     }
     let request = Request {
-        case_id,
-        service: None,
-        actor: who.actor(),
-        command,
-        idempotency_key: None,
-        then: Vec::new(),
-        query_code: None,
         expected_seq: expected_version.map(|v| u64::try_from(v).unwrap_or(u64::MAX)),
-        now: chrono::Utc::now(),
+        ..Request::new(case_id, who.actor(), command, chrono::Utc::now())
     };
     apply(ctx, &request).await
 }
@@ -157,15 +150,10 @@ impl Mutation {
         let command =
             Command::SubmitCase { case_id: case_id.clone(), form: form.0, materials: self::materials(materials)? };
         let request = Request {
-            case_id,
             service: Some(service),
-            actor: engine::case::Actor::applicant(&who.sub),
-            command,
             idempotency_key,
-            then: Vec::new(),
             query_code: Some(query_code),
-            expected_seq: None,
-            now: chrono::Utc::now(),
+            ..Request::new(case_id, engine::case::Actor::applicant(&who.sub), command, chrono::Utc::now())
         };
         apply(ctx, &request).await
     }

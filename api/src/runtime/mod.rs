@@ -24,3 +24,17 @@ pub const MAX_SLEEP: Duration = Duration::from_secs(5);
 pub fn sleep_for(now: DateTime<Utc>, next: Option<DateTime<Utc>>) -> Duration {
     next.map_or(MAX_SLEEP, |n| (n - now).to_std().unwrap_or(Duration::ZERO).min(MAX_SLEEP))
 }
+
+/// The end of a loop's pass: sleeps until `next` (at most [`MAX_SLEEP`]), the bell, or
+/// `stop`, whichever comes first.
+pub async fn wait(
+    bell: tokio::sync::futures::Notified<'_>,
+    next: Option<DateTime<Utc>>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    tokio::select! {
+        () = bell => {}
+        () = tokio::time::sleep(sleep_for(Utc::now(), next)) => {}
+        _ = stop.changed() => {}
+    }
+}

@@ -11,7 +11,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use engine::case::{Actor, Command};
 
-use super::{LEASE, sleep_for};
+use super::LEASE;
 use crate::store::sql::{all, exec, instant, millis, one};
 use crate::store::{Request, Store, StoreError};
 
@@ -165,17 +165,12 @@ impl Deliverer {
 
     /// Settles the effect on its case; the same transaction marks the row.
     async fn settle(&self, m: &Message, delivered: bool, detail: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
-        let request = Request {
-            case_id: m.case_id.clone(),
-            service: None,
-            actor: Actor::system(),
-            command: Command::SettleEffect { effect: m.effect, delivered, detail: detail.to_owned() },
-            idempotency_key: None,
-            then: Vec::new(),
-            query_code: None,
-            expected_seq: None,
+        let request = Request::new(
+            m.case_id.clone(),
+            Actor::system(),
+            Command::SettleEffect { effect: m.effect, delivered, detail: detail.to_owned() },
             now,
-        };
+        );
         for _ in 0..3 {
             match self.store.execute(&request).await {
                 Ok(_) => return Ok(()),
@@ -220,12 +215,7 @@ impl Deliverer {
                 tracing::error!(error = %e, "outbox pass failed");
             }
             let next = self.next_due().await.unwrap_or(None);
-            let mut stop = stop.clone();
-            tokio::select! {
-                () = notified => {}
-                () = tokio::time::sleep(sleep_for(Utc::now(), next)) => {}
-                _ = stop.changed() => {}
-            }
+            super::wait(notified, next, stop.clone()).await;
         }
     }
 }

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use engine::case::{Actor, Command, EngineError, Event};
 
-use super::{LEASE, sleep_for};
+use super::LEASE;
 use crate::store::sql::{all, exec, instant, millis, one};
 use crate::store::{Request, Store, StoreError};
 
@@ -136,17 +136,8 @@ impl Scheduler {
     async fn fire(&self, case_id: &str, timers: &[u32], now: DateTime<Utc>) -> Result<usize, StoreError> {
         let mut commands = timers.iter().map(|t| Command::FireTimer { timer: *t });
         let Some(first) = commands.next() else { return Ok(0) };
-        let request = Request {
-            case_id: case_id.to_owned(),
-            service: None,
-            actor: Actor::system(),
-            command: first,
-            idempotency_key: None,
-            then: commands.collect(),
-            query_code: None,
-            expected_seq: None,
-            now,
-        };
+        let request =
+            Request { then: commands.collect(), ..Request::new(case_id.to_owned(), Actor::system(), first, now) };
         // Firing is safe to re-decide: on a conflict, decide again on the new state.
         let mut outcome = Err(StoreError::Conflict);
         for _ in 0..3 {
@@ -211,12 +202,7 @@ impl Scheduler {
                 tracing::error!(error = %e, "timer pass failed");
             }
             let next = self.next_due().await.unwrap_or(None);
-            let mut stop = stop.clone();
-            tokio::select! {
-                () = notified => {}
-                () = tokio::time::sleep(sleep_for(Utc::now(), next)) => {}
-                _ = stop.changed() => {}
-            }
+            super::wait(notified, next, stop.clone()).await;
         }
     }
 }

@@ -120,17 +120,7 @@ impl Store {
         let mut out = Recomputed { year: notice.year, cases: Vec::new() };
         for row in open {
             let id: String = row.try_get("", "id")?;
-            let request = Request {
-                case_id: id.clone(),
-                service: None,
-                actor: Actor::system(),
-                command: Command::RecomputeDeadlines,
-                idempotency_key: None,
-                then: Vec::new(),
-                query_code: None,
-                expected_seq: None,
-                now,
-            };
+            let request = Request::new(id.clone(), Actor::system(), Command::RecomputeDeadlines, now);
             let mut attempts = 0;
             let applied = loop {
                 match self.execute(&request).await {

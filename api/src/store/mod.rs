@@ -9,6 +9,7 @@
 mod calendar;
 mod command;
 mod group;
+mod idempotency;
 mod open;
 mod queue;
 mod read;
@@ -26,7 +27,8 @@ use sea_orm::{DatabaseConnection, DbBackend, DbErr};
 use tokio::sync::Notify;
 
 pub use calendar::Recomputed;
-pub use command::{Applied, Request, query_code_hash};
+pub use command::{Applied, Request};
+pub use idempotency::query_code_hash;
 pub use open::Settings;
 pub use queue::{QueueCursor, QueueItem};
 pub use read::StoredCase;
