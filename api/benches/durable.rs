@@ -76,6 +76,8 @@ async fn open(url: &str) -> Store {
         services_dir: services,
         max_connections: 8,
         sqlite_full_sync: std::env::var("BENCH_SQLITE_SYNC").map_or(true, |v| v != "normal"),
+        files_dir: std::env::temp_dir().join("edu-engine-bench-files"),
+        certificate_key: None,
     };
     Store::open(&settings).await.unwrap()
 }

@@ -29,6 +29,43 @@ pub struct Config {
     pub endpoints: Endpoints,
     /// Lease on claimed timers and messages, seconds (`LEASE_SECS`, default 30).
     pub lease_secs: u64,
+    /// Where the certificate signing key is kept when `CERT_SIGNING_KEY` is not given.
+    pub key_file: std::path::PathBuf,
+}
+
+impl Config {
+    /// The certificate signing key: `CERT_SIGNING_KEY`, else the key file under the data
+    /// directory, made on first start (mode 0600). Several nodes share one key through
+    /// `CERT_SIGNING_KEY`.
+    ///
+    /// # Errors
+    /// The key file cannot be read, parsed or written.
+    pub fn certificate_key(&self) -> Result<store::CertificateKey, String> {
+        if let Some(key) = &self.store.certificate_key {
+            return Ok(key.clone());
+        }
+        let file = &self.key_file;
+        match std::fs::read_to_string(file) {
+            Ok(text) => store::CertificateKey::from_hex(&text).map_err(|e| format!("{}: {e}", file.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let key = store::CertificateKey::generate()?;
+                if let Some(dir) = file.parent() {
+                    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+                }
+                let mut options = std::fs::OpenOptions::new();
+                options.write(true).create_new(true);
+                #[cfg(unix)]
+                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+                let mut f = options.open(file).map_err(|e| format!("{}: {e}", file.display()))?;
+                std::io::Write::write_all(&mut f, key.seed_hex().as_bytes())
+                    .and_then(|()| f.sync_all())
+                    .map_err(|e| format!("{}: {e}", file.display()))?;
+                tracing::info!(file = %file.display(), public_key = %key.public_hex(), "made a certificate signing key");
+                Ok(key)
+            }
+            Err(e) => Err(format!("{}: {e}", file.display())),
+        }
+    }
 }
 
 impl std::fmt::Debug for Config {
@@ -66,6 +103,13 @@ impl Config {
         if let Some(url) = get("DATABASE_URL") {
             store.database_url = url;
         }
+        if let Some(key) = get("CERT_SIGNING_KEY") {
+            store.certificate_key = Some(
+                store::CertificateKey::from_hex(&key)
+                    .map_err(|reason| ConfigError { name: "CERT_SIGNING_KEY", reason })?,
+            );
+        }
+        let key_file = std::path::Path::new(&data).join("certificate-signing.key");
         let bind = get("BIND").unwrap_or_else(|| "127.0.0.1:8080".to_owned());
         let bind = bind.parse().map_err(|e| ConfigError { name: "BIND", reason: format!("{e}") })?;
         let issuer = get("JWT_ISSUER").unwrap_or_else(|| "edu-engine".to_owned());
@@ -96,6 +140,6 @@ impl Config {
             None => 30,
         };
         let node = get("NODE_ID").unwrap_or_else(|| format!("node-{}", std::process::id()));
-        Ok(Self { store, bind, node, auth, dev_secret, endpoints, lease_secs })
+        Ok(Self { store, bind, node, auth, dev_secret, endpoints, lease_secs, key_file })
     }
 }

@@ -18,8 +18,11 @@ use crate::runtime::outbox::Deliverer;
 use crate::runtime::timers::Scheduler;
 use crate::store::Store;
 
-/// Largest request body accepted (uploads come separately).
+/// Largest request body accepted, uploads aside.
 pub const MAX_BODY: usize = 1024 * 1024;
+
+/// Files one multipart request may carry.
+pub const MAX_FILES: usize = 10;
 
 /// What handlers share.
 #[derive(Clone)]
@@ -37,12 +40,83 @@ pub fn router(store: Store, auth: Auth) -> Router {
         .route("/graphql", get(graphiql).post(graphql_handler))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
+        .route("/files/{sha256}", get(download))
+        .route("/certificate-key.pem", get(certificate_key))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(app)
 }
 
 async fn graphiql() -> impl IntoResponse {
     Html(GraphiQLSource::build().endpoint("/graphql").finish())
+}
+
+async fn certificate_key(State(app): State<App>) -> impl IntoResponse {
+    ([(axum::http::header::CONTENT_TYPE, "application/x-pem-file")], app.store.certificate_key().public_pem())
+}
+
+/// The caller from the `Authorization: Bearer` header: `Ok(None)` without one.
+fn caller(app: &App, headers: &HeaderMap) -> Result<Option<crate::auth::Claims>, ()> {
+    let token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
+    match token.map(|t| app.auth.verify(t.trim())) {
+        None => Ok(None),
+        Some(Ok(claims)) => Ok(Some(claims)),
+        Some(Err(e)) => {
+            tracing::info!(error = %e, "token refused");
+            Err(())
+        }
+    }
+}
+
+/// A material's file, for whoever uploaded it or may see a case citing it. Anyone else
+/// gets 404, as for a file that does not exist.
+async fn download(
+    State(app): State<App>,
+    axum::extract::Path(sha256): axum::extract::Path<String>,
+    headers: HeaderMap,
+) -> axum::response::Response {
+    let who = match caller(&app, &headers) {
+        Ok(Some(who)) => who,
+        Ok(None) | Err(()) => return (StatusCode::UNAUTHORIZED, "a valid bearer token is needed").into_response(),
+    };
+    let sha256 = sha256.to_ascii_lowercase();
+    if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return (StatusCode::NOT_FOUND, "no such file").into_response();
+    }
+    let allowed = async {
+        if app.store.uploaded_by(&sha256, &who.sub).await? {
+            return Ok::<bool, crate::store::StoreError>(true);
+        }
+        for case_id in app.store.cases_citing(&sha256).await? {
+            if let Some(case) = app.store.stored(&case_id).await?
+                && graphql::visibility(&who, &case).is_some()
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    };
+    let file = match allowed.await {
+        Ok(true) => app.store.file(&sha256).await,
+        Ok(false) => Ok(None),
+        Err(e) => Err(e),
+    };
+    match file {
+        Ok(Some(f)) => match tokio::fs::read(app.store.file_path(&sha256)).await {
+            Ok(bytes) => ([(axum::http::header::CONTENT_TYPE, f.content_type)], bytes).into_response(),
+            Err(e) => {
+                tracing::error!(error = %e, sha256, "stored file unreadable");
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+            }
+        },
+        Ok(None) => (StatusCode::NOT_FOUND, "no such file").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "file lookup failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
 }
 
 async fn ready(State(app): State<App>) -> impl IntoResponse {
@@ -55,28 +129,38 @@ async fn ready(State(app): State<App>) -> impl IntoResponse {
     }
 }
 
-async fn graphql_handler(State(app): State<App>, headers: HeaderMap, body: axum::body::Bytes) -> GraphQLResponse {
-    // The body is read whole under DefaultBodyLimit (413 beyond it), then parsed.
-    let request: async_graphql::Request = match serde_json::from_slice(&body) {
-        Ok(r) => r,
-        Err(e) => {
-            let error = graphql::error::bad_input(format!("request body: {e}"));
-            return async_graphql::Response::from_errors(vec![error.into_server_error(async_graphql::Pos::default())])
-                .into();
-        }
+fn refused(error: async_graphql::Error) -> GraphQLResponse {
+    async_graphql::Response::from_errors(vec![error.into_server_error(async_graphql::Pos::default())]).into()
+}
+
+async fn graphql_handler(State(app): State<App>, request: axum::extract::Request) -> axum::response::Response {
+    let (parts, body) = request.into_parts();
+    let headers = parts.headers;
+    let content_type = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    // A GraphQL multipart request (uploads) may carry files; anything else stays small.
+    let multipart = content_type.as_deref().is_some_and(|t| t.starts_with("multipart/form-data"));
+    let limit = if multipart { MAX_BODY + MAX_FILES * crate::store::MAX_FILE as usize } else { MAX_BODY };
+    let Ok(body) = axum::body::to_bytes(body, limit).await else {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
     };
-    let token = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
-    let caller = match token.map(|t| app.auth.verify(t.trim())) {
-        None => None,
-        Some(Ok(claims)) => Some(claims),
-        Some(Err(e)) => {
-            tracing::info!(error = %e, "token refused");
-            let error = graphql::error::unauthenticated().into_server_error(async_graphql::Pos::default());
-            return async_graphql::Response::from_errors(vec![error]).into();
-        }
+    let request = if multipart {
+        let options = async_graphql::http::MultipartOptions::default()
+            .max_file_size(crate::store::MAX_FILE as usize)
+            .max_num_files(MAX_FILES);
+        async_graphql::http::receive_body(content_type, &body[..], options).await.map_err(|e| format!("{e}"))
+    } else {
+        serde_json::from_slice::<async_graphql::Request>(&body).map_err(|e| format!("{e}"))
+    };
+    let request = match request {
+        Ok(r) => r,
+        Err(e) => return refused(graphql::error::bad_input(format!("request body: {e}"))).into_response(),
+    };
+    execute(&app, &headers, request).await.into_response()
+}
+
+async fn execute(app: &App, headers: &HeaderMap, request: async_graphql::Request) -> GraphQLResponse {
+    let Ok(caller) = caller(app, headers) else {
+        return refused(graphql::error::unauthenticated());
     };
     let mut response = app.schema.execute(request.data(Caller(caller))).await;
     for error in &mut response.errors {
@@ -107,7 +191,9 @@ pub async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     if config.dev_secret {
         tracing::warn!("JWT_SECRET is not set: using the development secret; never do this in production");
     }
-    let store = Store::open(&config.store).await?;
+    let mut settings = config.store.clone();
+    settings.certificate_key = Some(config.certificate_key()?);
+    let store = Store::open(&settings).await?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let lease = Duration::from_secs(config.lease_secs);
     let mut scheduler = Scheduler::new(store.clone(), &config.node);

@@ -18,6 +18,7 @@
 pub mod calendar;
 mod calendar_data;
 pub mod case;
+pub mod certificate;
 pub mod chain;
 pub mod clock;
 pub mod definition;

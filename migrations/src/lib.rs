@@ -10,6 +10,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_initial;
 mod m20261122_000002_public_status;
+mod m20261123_000003_certificates_files;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -17,6 +18,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261122_000001_initial::Migration), Box::new(m20261122_000002_public_status::Migration)]
+        vec![
+            Box::new(m20261122_000001_initial::Migration),
+            Box::new(m20261122_000002_public_status::Migration),
+            Box::new(m20261123_000003_certificates_files::Migration),
+        ]
     }
 }

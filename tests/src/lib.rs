@@ -61,6 +61,8 @@ pub async fn open(backend: &Backend) -> Store {
         services_dir: services_dir(),
         max_connections: 8,
         sqlite_full_sync: true,
+        files_dir: std::env::temp_dir().join("edu-engine-test-files"),
+        certificate_key: None,
     };
     Store::open(&settings).await.unwrap_or_else(|e| panic!("{}: {e}", backend.name))
 }

@@ -6,6 +6,9 @@ use std::process::{Child, Command, Stdio};
 /// The shared secret the test servers accept.
 pub const SECRET: &str = "test-secret";
 
+/// The certificate signing seed the test servers share (so every node signs alike).
+pub const CERT_KEY: &str = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
+
 /// A running server process.
 pub struct Server {
     child: Child,
@@ -22,6 +25,8 @@ impl Server {
             .env("NODE_ID", node)
             .env("LEASE_SECS", lease_secs.to_string())
             .env("JWT_SECRET", SECRET)
+            .env("CERT_SIGNING_KEY", CERT_KEY)
+            .env("DATA_DIR", std::env::temp_dir().join(format!("edu-engine-{node}-{}", std::process::id())))
             .env("SERVICES_DIR", crate::services_dir())
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
@@ -123,4 +128,51 @@ pub async fn raw(
 #[must_use]
 pub fn code(response: &serde_json::Value) -> Option<String> {
     response["errors"][0]["extensions"]["code"].as_str().map(str::to_owned)
+}
+
+/// Uploads `bytes` as `file_name` with a GraphQL multipart request (`uploadFile`); the
+/// whole response body.
+pub async fn upload(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    file_name: &str,
+    bytes: &[u8],
+) -> serde_json::Value {
+    let boundary = format!("----edu{}", uuid::Uuid::now_v7().simple());
+    let operations = serde_json::json!({
+        "query": "mutation($f: Upload!) { uploadFile(file: $f) { sha256 size contentType } }",
+        "variables": { "f": null },
+    });
+    let mut body = Vec::new();
+    let mut part = |headers: &str, content: &[u8]| {
+        body.extend_from_slice(format!("--{boundary}\r\n{headers}\r\n\r\n").as_bytes());
+        body.extend_from_slice(content);
+        body.extend_from_slice(b"\r\n");
+    };
+    part("Content-Disposition: form-data; name=\"operations\"", operations.to_string().as_bytes());
+    part("Content-Disposition: form-data; name=\"map\"", br#"{"0": ["variables.f"]}"#);
+    part(
+        &format!(
+            "Content-Disposition: form-data; name=\"0\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream"
+        ),
+        bytes,
+    );
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let response = client
+        .post(format!("{url}/graphql"))
+        .bearer_auth(token)
+        .header("Content-Type", format!("multipart/form-data; boundary={boundary}"))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    response.json().await.unwrap_or_else(|e| panic!("upload answered {status}: {e}"))
+}
+
+/// A small PDF whose content names `what` (so each is a different file).
+#[must_use]
+pub fn pdf(what: &str) -> Vec<u8> {
+    format!("%PDF-1.4\n% {what}\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n").into_bytes()
 }

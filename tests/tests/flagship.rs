@@ -6,10 +6,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::{Value, json};
-use tests::server::{code, raw, serve_in_process, token};
+use tests::server::{code, pdf, raw, serve_in_process, token, upload};
 use tests::{backends, open};
 
-const SHA: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 const CASE: &str =
     "id version status publicStatus legalDeadline promisedDeadline outcome tasks { id step role office }";
 
@@ -23,6 +22,17 @@ impl Client {
         let r = raw(&self.http, &self.url, Some(who), json!({ "query": query, "variables": variables })).await;
         assert!(r["errors"].is_null(), "{query}: {r}");
         r["data"].as_object().unwrap().values().next().unwrap().clone()
+    }
+
+    /// Uploads one PDF per material code and cites them.
+    async fn materials(&self, who: &str, codes: &[&str]) -> Value {
+        let mut out = Vec::new();
+        for c in codes {
+            let r = upload(&self.http, &self.url, who, &format!("{c}.pdf"), &pdf(c)).await;
+            assert!(r["errors"].is_null(), "upload {c}: {r}");
+            out.push(json!({ "code": c, "sha256": r["data"]["uploadFile"]["sha256"], "fileName": format!("{c}.pdf") }));
+        }
+        Value::Array(out)
     }
 
     async fn task(&self, who: &str, case: &str, step: &str) -> i64 {
@@ -41,10 +51,6 @@ impl Client {
     }
 }
 
-fn materials(codes: &[&str]) -> Value {
-    Value::Array(codes.iter().map(|c| json!({ "code": c, "sha256": SHA, "fileName": format!("{c}.pdf") })).collect())
-}
-
 fn day(rfc3339: &Value) -> chrono::NaiveDate {
     let at = chrono::DateTime::parse_from_rfc3339(rfc3339.as_str().unwrap()).unwrap().with_timezone(&chrono::Utc);
     // Deadlines are the end of a day: the instant is midnight after it, China time.
@@ -56,6 +62,7 @@ async fn a_private_school_licence_from_submission_to_rating_over_http() {
     for backend in backends().await {
         let store = open(&backend).await;
         let calendar = store.calendar();
+        let db = store.db().clone();
         let api = Client { http: reqwest::Client::new(), url: serve_in_process(store).await };
         let n = backend.name;
         let school = token("school-1", &["applicant"], "");
@@ -78,7 +85,7 @@ async fn a_private_school_licence_from_submission_to_rating_over_http() {
             "principal_credentials",
             "teacher_credentials",
         ];
-        let case = api.ok(&school, &submit, json!({ "f": form, "m": materials(&have) })).await;
+        let case = api.ok(&school, &submit, json!({ "f": form, "m": api.materials(&school, &have).await })).await;
         let id = case["id"].as_str().unwrap().to_owned();
 
         // One notice with every deficiency; a second on the unchanged submission is refused.
@@ -92,7 +99,7 @@ async fn a_private_school_licence_from_submission_to_rating_over_http() {
         let supply = format!(
             "mutation($c: String!, $m: [MaterialInput!]!) {{ supplyMaterials(caseId: $c, materials: $m) {{ {CASE} }} }}"
         );
-        api.ok(&school, &supply, json!({ "c": id, "m": materials(&["charter"]) })).await;
+        api.ok(&school, &supply, json!({ "c": id, "m": api.materials(&school, &["charter"]).await })).await;
         let accept = format!(
             "mutation($c: String!) {{ acceptCase(caseId: $c, deferred: [\"accountant_credentials\"]) {{ {CASE} }} }}"
         );
@@ -134,12 +141,56 @@ async fn a_private_school_licence_from_submission_to_rating_over_http() {
         // Rectification by the school (clocks paused meanwhile), then the decision.
         let c = api.complete(&leader, &id, "leadership_review", "rectify").await;
         assert_eq!(c["status"], "paused", "{n}: the school's rectification time is not counted");
-        api.ok(&school, &supply, json!({ "c": id, "m": materials(&["accountant_credentials"]) })).await;
+        api.ok(&school, &supply, json!({ "c": id, "m": api.materials(&school, &["accountant_credentials"]).await }))
+            .await;
         api.complete(&school, &id, "rectification", "submit").await;
         api.complete(&inspector, &id, "rectification_check", "approve").await;
         api.complete(&approver, &id, "decision", "approve").await;
         let c = api.complete(&approver, &id, "online_approval", "approve").await;
         assert_eq!(c["outcome"], "approved", "{n}: {c}");
+
+        // The e-licence: numbered by the service's pattern, signed, checkable by anyone.
+        let certs = api
+            .ok(
+                &school,
+                "query($c: String!) { case(id: $c) { certificates { number body signature } } }",
+                json!({ "c": id }),
+            )
+            .await["certificates"]
+            .clone();
+        let number = certs[0]["number"].as_str().unwrap().to_owned();
+        let year = chrono::Datelike::year(&chrono::Utc::now().with_timezone(&engine::calendar::china()));
+        assert_eq!(number, format!("教民410102{year}0000001号"), "{n}: the first licence of the office this year");
+        let check = raw(
+            &api.http,
+            &api.url,
+            None,
+            json!({ "query": "query($n: String!) { verifyCertificate(number: $n) { status licence holder office } }", "variables": { "n": number } }),
+        )
+        .await;
+        assert_eq!(
+            check["data"]["verifyCertificate"],
+            json!({ "status": "VALID", "licence": "民办学校办学许可证", "holder": "郑州市明德学校", "office": "410102" }),
+            "{n}: anyone checks it without logging in"
+        );
+        // Offline, with nothing but the published key: the signature covers the body.
+        let key = api.ok(&school, "{ certificatePublicKey { hex } }", json!({})).await["hex"].clone();
+        let key: [u8; 32] = hex::decode(key.as_str().unwrap()).unwrap().try_into().unwrap();
+        let key = ed25519_dalek::VerifyingKey::from_bytes(&key).unwrap();
+        let signature: [u8; 64] = hex::decode(certs[0]["signature"].as_str().unwrap()).unwrap().try_into().unwrap();
+        let body = certs[0]["body"].as_str().unwrap();
+        assert!(key.verify_strict(body.as_bytes(), &ed25519_dalek::Signature::from_bytes(&signature)).is_ok(), "{n}");
+        assert!(body.contains(&number) && body.contains("郑州市明德学校"), "{n}: {body}");
+        // A row edited behind our back no longer verifies.
+        sea_orm::ConnectionTrait::execute_unprepared(
+            &db,
+            &format!("UPDATE certificates SET body = replace(body, '明德', '明得') WHERE number = '{number}'"),
+        )
+        .await
+        .unwrap();
+        let verify = "query($n: String!) { verifyCertificate(number: $n) { status } }";
+        assert_eq!(api.ok(&school, verify, json!({ "n": number })).await["status"], "TAMPERED", "{n}");
+        assert_eq!(api.ok(&school, verify, json!({ "n": "教民4101022026999999号" })).await["status"], "NOT_FOUND");
 
         let rate =
             format!("mutation($c: String!) {{ rateCase(caseId: $c, score: 5, comment: \"全程网办\") {{ {CASE} }} }}");

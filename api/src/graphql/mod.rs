@@ -1,15 +1,23 @@
 //! The GraphQL API (async-graphql): queries and mutations over the store, with the caller
 //! from the bearer token and errors from the closed set in [`error`].
 
+mod documents;
 pub mod error;
 mod mutation;
 mod query;
 mod view;
 
+pub use query::visibility;
+
 use async_graphql::{EmptySubscription, Schema};
 
-pub use mutation::Mutation;
-pub use query::Query;
+/// Every query.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct Query(query::CaseQuery, documents::DocumentQuery);
+
+/// Every mutation.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct Mutation(mutation::CaseMutation, documents::DocumentMutation);
 
 use crate::auth::Claims;
 use crate::store::Store;
@@ -65,7 +73,7 @@ pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 /// Builds the schema over a store, with depth and complexity limits.
 #[must_use]
 pub fn schema(store: Store) -> AppSchema {
-    Schema::build(Query, Mutation, EmptySubscription)
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(store)
         .data(Lookups::default())
         .data(crate::forms::Forms::default())

@@ -33,13 +33,21 @@ pub struct DeficiencyInput {
     pub note: String,
 }
 
-fn materials(list: Vec<MaterialInput>) -> async_graphql::Result<BTreeMap<String, MaterialRef>> {
+/// The materials cited, each a file uploaded before (`uploadFile`).
+async fn materials(
+    ctx: &Context<'_>,
+    list: Vec<MaterialInput>,
+) -> async_graphql::Result<BTreeMap<String, MaterialRef>> {
     let mut out = BTreeMap::new();
     for m in list {
         if m.sha256.len() != 64 || !m.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(bad_input(format!("materials.{}.sha256: 64 hex digits expected", m.code)));
         }
-        out.insert(m.code, MaterialRef { sha256: m.sha256.to_ascii_lowercase(), file_name: m.file_name });
+        let sha256 = m.sha256.to_ascii_lowercase();
+        if store(ctx).file(&sha256).await.map_err(from_store)?.is_none() {
+            return Err(bad_input(format!("materials.{}.sha256: no file with this SHA-256; upload it first", m.code)));
+        }
+        out.insert(m.code, MaterialRef { sha256, file_name: m.file_name });
     }
     Ok(out)
 }
@@ -98,10 +106,11 @@ fn require_admin(ctx: &Context<'_>) -> async_graphql::Result<()> {
 }
 
 /// Write operations.
-pub struct Mutation;
+#[derive(Default)]
+pub struct CaseMutation;
 
 #[Object]
-impl Mutation {
+impl CaseMutation {
     /// Publishes a service definition (YAML). Running cases keep their version; a changed
     /// text needs a new `version`. Admins only.
     async fn publish_service(&self, ctx: &Context<'_>, yaml: String) -> async_graphql::Result<Published> {
@@ -147,8 +156,11 @@ impl Mutation {
         // Six digits from the id's random part (a CSPRNG's): the 查询码 for the public lookup.
         let random = u64::from_be_bytes(uuid::Uuid::now_v7().as_bytes()[8..16].try_into().unwrap_or_default());
         let query_code = format!("{:06}", random % 1_000_000);
-        let command =
-            Command::SubmitCase { case_id: case_id.clone(), form: form.0, materials: self::materials(materials)? };
+        let command = Command::SubmitCase {
+            case_id: case_id.clone(),
+            form: form.0,
+            materials: self::materials(ctx, materials).await?,
+        };
         let request = Request {
             service: Some(service),
             idempotency_key,
@@ -189,7 +201,7 @@ impl Mutation {
         case_id: String,
         materials: Vec<MaterialInput>,
     ) -> async_graphql::Result<CaseView> {
-        run(ctx, case_id, Command::SupplyMaterials { materials: self::materials(materials)? }, None).await
+        run(ctx, case_id, Command::SupplyMaterials { materials: self::materials(ctx, materials).await? }, None).await
     }
 
     /// 不予受理.

@@ -77,7 +77,7 @@ pub struct TaskPage {
 }
 
 /// Whether `who` may see `case`, and whether personal numbers are masked for them.
-pub(super) fn visibility(who: &Claims, case: &StoredCase) -> Option<bool> {
+pub fn visibility(who: &Claims, case: &StoredCase) -> Option<bool> {
     let s = &case.state;
     // Staff see the cases of their office and sub-offices, and cases with a task there (a
     // transfer passes through four offices).
@@ -95,10 +95,11 @@ pub(super) fn visibility(who: &Claims, case: &StoredCase) -> Option<bool> {
 }
 
 /// Read operations.
-pub struct Query;
+#[derive(Default)]
+pub struct CaseQuery;
 
 #[Object]
-impl Query {
+impl CaseQuery {
     /// Who the token says you are.
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Me> {
         let c = claims(ctx)?;

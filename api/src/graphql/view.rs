@@ -32,6 +32,7 @@ pub struct TaskView {
 
 /// A case.
 #[derive(SimpleObject, Debug, Clone)]
+#[graphql(complex)]
 pub struct CaseView {
     /// Case id.
     pub id: String,

@@ -7,7 +7,9 @@
 //! lost update (the version check on `cases.seq` and the primary key on `(case_id, seq)`).
 
 mod calendar;
+mod certificates;
 mod command;
+mod files;
 mod group;
 mod idempotency;
 mod open;
@@ -27,7 +29,9 @@ use sea_orm::{DatabaseConnection, DbBackend, DbErr};
 use tokio::sync::Notify;
 
 pub use calendar::Recomputed;
+pub use certificates::{Certificate, CertificateKey};
 pub use command::{Applied, Request};
+pub use files::{MAX_FILE, StoredFile, UploadError};
 pub use idempotency::query_code_hash;
 pub use open::Settings;
 pub use queue::{QueueCursor, QueueItem};
@@ -87,6 +91,10 @@ pub struct Store {
     pub timers_bell: Arc<Notify>,
     /// Rung when an outbox row is written.
     pub outbox_bell: Arc<Notify>,
+    /// The key certificates are signed with.
+    certificate_key: certificates::CertificateKey,
+    /// Where uploaded files are kept.
+    files_dir: std::path::PathBuf,
 }
 
 impl Store {

@@ -23,6 +23,10 @@ pub struct Settings {
     /// SQLite only: fsync every commit (`FULL`, the default) or only at checkpoints
     /// (`NORMAL`: a power cut may lose the last commits; a killed process loses nothing).
     pub sqlite_full_sync: bool,
+    /// Where uploaded files are kept, content-addressed.
+    pub files_dir: std::path::PathBuf,
+    /// The key certificates are signed with; a fresh one for this process when absent.
+    pub certificate_key: Option<super::CertificateKey>,
 }
 
 impl Settings {
@@ -35,6 +39,8 @@ impl Settings {
             services_dir,
             max_connections: 4,
             sqlite_full_sync: true,
+            files_dir: data_dir.join("files"),
+            certificate_key: None,
         }
     }
 }
@@ -88,7 +94,18 @@ impl Store {
         let db = Database::connect(options).await?;
         Migrator::up(&db, None).await?;
         let sqlite = db.get_database_backend() == DbBackend::Sqlite;
+        let certificate_key = match &settings.certificate_key {
+            Some(key) => key.clone(),
+            None => {
+                tracing::warn!(
+                    "no certificate signing key given: certificates are signed with a key of this process only"
+                );
+                super::CertificateKey::generate().map_err(StoreError::Publish)?
+            }
+        };
         let mut store = Self {
+            certificate_key,
+            files_dir: settings.files_dir.clone(),
             backend: db.get_database_backend(),
             db,
             services: Arc::default(),

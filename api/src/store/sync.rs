@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use engine::case::{CaseState, Command, Event};
 use engine::chain::Recorded;
+use engine::definition::steps::EffectSpec;
 use sea_orm::DatabaseTransaction;
 
 use super::command::name_of;
@@ -54,12 +55,18 @@ impl Store {
         for r in records {
             match &r.event {
                 Event::EffectRequested { effect } => {
-                    let payload = serde_json::json!({
+                    let mut payload = serde_json::json!({
                         "case_id": case_id,
                         "service": after.service,
                         "office": after.office,
                         "effect": effect,
                     });
+                    // The certificate is made and signed here, in the step's transaction;
+                    // the outbox then publishes it to the e-licence platform.
+                    if let EffectSpec::IssueCertificate { licence, number_pattern } = &effect.spec {
+                        let (number, body) = self.issue_certificate(txn, after, licence, number_pattern, now).await?;
+                        payload["certificate"] = serde_json::json!({ "number": number, "body": body });
+                    }
                     let kind = name_of(&effect.spec);
                     exec(
                         txn,

@@ -256,8 +256,16 @@ impl<'a> Checker<'a> {
             }
             StepKind::Auto(a) => {
                 for (j, e) in a.effects.iter().enumerate() {
-                    if let EffectSpec::Notify { to: Recipient::Role(r), .. } = e {
-                        self.role(&format!("{path}.effects[{j}].to"), r);
+                    match e {
+                        EffectSpec::Notify { to: Recipient::Role(r), .. } => {
+                            self.role(&format!("{path}.effects[{j}].to"), r);
+                        }
+                        EffectSpec::IssueCertificate { number_pattern, .. } => {
+                            if let Err(e) = crate::certificate::NumberPattern::parse(number_pattern) {
+                                self.problem(format!("{path}.effects[{j}].number_pattern"), e);
+                            }
+                        }
+                        _ => {}
                     }
                 }
                 if a.wait_for_ack && a.effects.is_empty() {
