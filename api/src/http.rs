@@ -38,6 +38,7 @@ pub fn router(store: Store, auth: Auth) -> Router {
     Router::new()
         .route("/", get(graphiql))
         .route("/graphql", get(graphiql).post(graphql_handler))
+        .route("/ws", get(subscriptions))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .route("/files/{sha256}", get(download))
@@ -47,7 +48,38 @@ pub fn router(store: Store, auth: Auth) -> Router {
 }
 
 async fn graphiql() -> impl IntoResponse {
-    Html(GraphiQLSource::build().endpoint("/graphql").finish())
+    Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/ws").finish())
+}
+
+/// GraphQL subscriptions over WebSocket (graphql-transport-ws, or the older graphql-ws).
+/// The token travels in the `connection_init` payload: `{"Authorization": "Bearer …"}`; a
+/// bad one closes the connection.
+async fn subscriptions(
+    State(app): State<App>,
+    protocol: async_graphql_axum::GraphQLProtocol,
+    upgrade: axum::extract::WebSocketUpgrade,
+) -> axum::response::Response {
+    upgrade.protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| {
+        let auth = app.auth.clone();
+        async_graphql_axum::GraphQLWebSocket::new(socket, app.schema.clone(), protocol)
+            .on_connection_init(move |payload| async move {
+                let header = ["Authorization", "authorization"].iter().find_map(|k| payload.get(*k)?.as_str());
+                let token =
+                    header.map(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")).unwrap_or(h));
+                let caller = match token.map(|t| auth.verify(t.trim())) {
+                    None => None,
+                    Some(Ok(claims)) => Some(claims),
+                    Some(Err(e)) => {
+                        tracing::info!(error = %e, "subscription token refused");
+                        return Err(graphql::error::unauthenticated());
+                    }
+                };
+                let mut data = async_graphql::Data::default();
+                data.insert(Caller(caller));
+                Ok(data)
+            })
+            .serve()
+    })
 }
 
 async fn certificate_key(State(app): State<App>) -> impl IntoResponse {

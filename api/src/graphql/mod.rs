@@ -5,11 +5,14 @@ mod documents;
 pub mod error;
 mod mutation;
 mod query;
+mod subscription;
 mod view;
 
 pub use query::visibility;
 
-use async_graphql::{EmptySubscription, Schema};
+use async_graphql::Schema;
+
+pub use subscription::Subscription;
 
 /// Every query.
 #[derive(async_graphql::MergedObject, Default)]
@@ -68,12 +71,12 @@ impl Lookups {
 }
 
 /// The schema served at `/graphql`.
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// Builds the schema over a store, with depth and complexity limits.
 #[must_use]
 pub fn schema(store: Store) -> AppSchema {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+    Schema::build(Query::default(), Mutation::default(), Subscription)
         .data(store)
         .data(Lookups::default())
         .data(crate::forms::Forms::default())

@@ -45,7 +45,7 @@ pub struct AuditTrail {
 }
 
 /// One task in the clerk's queue.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Debug, Clone)]
 pub struct QueueTask {
     /// The case.
     pub case_id: String,
@@ -74,6 +74,21 @@ pub struct TaskPage {
     pub has_next_page: bool,
     /// The last task's cursor.
     pub end_cursor: Option<String>,
+}
+
+impl From<crate::store::QueueItem> for QueueTask {
+    fn from(i: crate::store::QueueItem) -> Self {
+        Self {
+            cursor: i.cursor().encode(),
+            case_id: i.case_id,
+            task_id: i.task_id,
+            step: i.step,
+            role: i.role,
+            office: i.office,
+            claimed_by: i.claimed_by,
+            due: i.due.map(|d| d.to_rfc3339()),
+        }
+    }
 }
 
 /// Whether `who` may see `case`, and whether personal numbers are masked for them.
@@ -142,19 +157,7 @@ impl CaseQuery {
         let mut items = store(ctx).queue(&roles, &who.office, first + 1, after.as_ref()).await.map_err(from_store)?;
         let has_next_page = items.len() > first as usize;
         items.truncate(first as usize);
-        let nodes: Vec<QueueTask> = items
-            .into_iter()
-            .map(|i| QueueTask {
-                cursor: i.cursor().encode(),
-                case_id: i.case_id,
-                task_id: i.task_id,
-                step: i.step,
-                role: i.role,
-                office: i.office,
-                claimed_by: i.claimed_by,
-                due: i.due.map(|d| d.to_rfc3339()),
-            })
-            .collect();
+        let nodes: Vec<QueueTask> = items.into_iter().map(QueueTask::from).collect();
         Ok(TaskPage { end_cursor: nodes.last().map(|n| n.cursor.clone()), has_next_page, nodes })
     }
 

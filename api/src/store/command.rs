@@ -149,8 +149,10 @@ impl Store {
         }
     }
 
-    /// Wakes the timer and outbox loops when a committed command wrote their rows.
+    /// After commit: wakes the timer and outbox loops when the command wrote their rows,
+    /// and tells subscribers.
     pub(super) fn ring_bells(&self, applied: &Applied) {
+        self.announce(applied);
         if applied.events.iter().any(|r| matches!(r.event, engine::case::Event::TimerSet { .. })) {
             self.timers_bell.notify_waiters();
         }
@@ -255,14 +257,16 @@ impl Store {
         if let Some(key) = &request.idempotency_key {
             self.remember(txn, request, key, seq, now).await?;
         }
-        Ok(Applied {
+        let applied = Applied {
             case_id: request.case_id.clone(),
             seq,
             events: records,
             state: after,
             repeated: false,
             query_code: request.query_code.clone(),
-        })
+        };
+        self.notify_nodes(txn, &applied).await?;
+        Ok(applied)
     }
 
     /// Appends the sealed events in one statement.

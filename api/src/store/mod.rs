@@ -8,6 +8,7 @@
 
 mod calendar;
 mod certificates;
+mod changes;
 mod command;
 mod files;
 mod group;
@@ -30,6 +31,7 @@ use tokio::sync::Notify;
 
 pub use calendar::Recomputed;
 pub use certificates::{Certificate, CertificateKey};
+pub use changes::Change;
 pub use command::{Applied, Request};
 pub use files::{MAX_FILE, StoredFile, UploadError};
 pub use idempotency::query_code_hash;
@@ -95,6 +97,21 @@ pub struct Store {
     certificate_key: certificates::CertificateKey,
     /// Where uploaded files are kept.
     files_dir: std::path::PathBuf,
+    /// Committed changes, for subscriptions.
+    changes: tokio::sync::broadcast::Sender<changes::Change>,
+    /// This store's name in `NOTIFY` payloads (its own are already announced).
+    origin: String,
+    /// PostgreSQL: the task listening to other nodes, stopped with the last clone.
+    listener: Option<Arc<AbortOnDrop>>,
+}
+
+/// Aborts a task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 impl Store {

@@ -106,6 +106,9 @@ impl Store {
         let mut store = Self {
             certificate_key,
             files_dir: settings.files_dir.clone(),
+            changes: tokio::sync::broadcast::channel(4096).0,
+            origin: uuid::Uuid::now_v7().simple().to_string(),
+            listener: None,
             backend: db.get_database_backend(),
             db,
             services: Arc::default(),
@@ -121,6 +124,7 @@ impl Store {
         if sqlite {
             store.writer = Some(super::group::start(store.clone()));
         }
+        store.listener = store.listen_to_nodes().map(|task| Arc::new(super::AbortOnDrop(task)));
         store.publish_dir(&settings.services_dir).await?;
         store.reload_calendar().await?;
         Ok(store)

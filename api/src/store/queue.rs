@@ -4,7 +4,7 @@ use super::sql::{all, instant};
 use super::{Store, StoreError};
 
 /// One open task in a queue.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct QueueItem {
     /// The case.
     pub case_id: String,
