@@ -43,8 +43,50 @@ pub fn router(store: Store, auth: Auth) -> Router {
         .route("/readyz", get(ready))
         .route("/files/{sha256}", get(download))
         .route("/certificate-key.pem", get(certificate_key))
+        .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn_with_state(app.clone(), observe))
         .with_state(app)
+}
+
+/// The routes as metrics and logs name them (a path outside them is `other`).
+const ROUTES: [&str; 8] =
+    ["/", "/graphql", "/ws", "/healthz", "/readyz", "/files/{sha256}", "/certificate-key.pem", "/metrics"];
+
+/// Counts and logs every request: one structured line with method, route, status and
+/// latency (`LOG_FORMAT=json` makes it a JSON object).
+async fn observe(
+    State(app): State<App>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let started = std::time::Instant::now();
+    let matched = request.extensions().get::<axum::extract::MatchedPath>().map(|m| m.as_str().to_owned());
+    let route = ROUTES.iter().copied().find(|r| matched.as_deref() == Some(*r)).unwrap_or("other");
+    let method = request.method().clone();
+    let response = next.run(request).await;
+    let took = started.elapsed();
+    let status = response.status().as_u16();
+    app.store.metrics.request(route, status, took);
+    #[allow(clippy::cast_precision_loss)]
+    let ms = took.as_micros() as f64 / 1000.0;
+    tracing::info!(target: "http", %method, route, status, ms, "request");
+    response
+}
+
+/// Prometheus text: this node's counters and the system's backlog.
+async fn metrics(State(app): State<App>) -> axum::response::Response {
+    match app.store.backlog().await {
+        Ok(backlog) => (
+            [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+            app.store.metrics.render(&backlog),
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "metrics: backlog query failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+        }
+    }
 }
 
 async fn graphiql() -> impl IntoResponse {
@@ -185,18 +227,30 @@ async fn graphql_handler(State(app): State<App>, request: axum::extract::Request
     };
     let request = match request {
         Ok(r) => r,
-        Err(e) => return refused(graphql::error::bad_input(format!("request body: {e}"))).into_response(),
+        Err(e) => {
+            app.store.metrics.error("BAD_USER_INPUT");
+            return refused(graphql::error::bad_input(format!("request body: {e}"))).into_response();
+        }
     };
     execute(&app, &headers, request).await.into_response()
 }
 
 async fn execute(app: &App, headers: &HeaderMap, request: async_graphql::Request) -> GraphQLResponse {
     let Ok(caller) = caller(app, headers) else {
+        app.store.metrics.error("UNAUTHENTICATED");
         return refused(graphql::error::unauthenticated());
     };
+    let operation = request.operation_name.clone();
+    let user = caller.as_ref().map(|c| c.sub.clone());
     let mut response = app.schema.execute(request.data(Caller(caller))).await;
     for error in &mut response.errors {
         give_code(error);
+        let code = match error.extensions.as_ref().and_then(|e| e.get("code")) {
+            Some(async_graphql::Value::String(code)) => code.as_str(),
+            _ => "INTERNAL",
+        };
+        app.store.metrics.error(code);
+        tracing::info!(target: "graphql", user = user.as_deref().unwrap_or("-"), operation = operation.as_deref().unwrap_or("-"), code, message = %error.message, "refused");
     }
     response.into()
 }

@@ -7,6 +7,7 @@
 //! - [`auth`]: JWT bearer tokens (HS256, RS256, EdDSA) and the caller they name.
 //! - [`graphql`]: the GraphQL schema: queries, mutations, the closed set of error codes.
 //! - [`http`]: axum routes and `serve`, with the runtime loops beside the server.
+//! - [`metrics`]: counters and latency histograms for `/metrics` (Prometheus text).
 //! - [`store`]: cases, hash-chained events, tasks, timers and outbox in SQLite or
 //!   PostgreSQL; one command is one transaction.
 //! - [`runtime`]: the timer scheduler and the outbox deliverer, each a loop that sleeps
@@ -19,6 +20,7 @@ pub mod config;
 pub mod forms;
 pub mod graphql;
 pub mod http;
+pub mod metrics;
 pub mod runtime;
 pub mod store;
 pub mod validate;

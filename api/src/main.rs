@@ -46,12 +46,7 @@ fn config() -> Result<api::config::Config, ExitCode> {
 }
 
 async fn serve() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    logs();
     let config = match config() {
         Ok(c) => c,
         Err(code) => return code,
@@ -62,6 +57,18 @@ async fn serve() -> ExitCode {
             eprintln!("serve: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Logs to stderr, filtered by `RUST_LOG` (default `info`); `LOG_FORMAT=json` writes one
+/// JSON object per line for a log collector.
+fn logs() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into());
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if std::env::var("LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
+        logs.json().flatten_event(true).init();
+    } else {
+        logs.init();
     }
 }
 

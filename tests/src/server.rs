@@ -176,3 +176,69 @@ pub async fn upload(
 pub fn pdf(what: &str) -> Vec<u8> {
     format!("%PDF-1.4\n% {what}\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n").into_bytes()
 }
+
+/// The case fields the flagship tests read back after each step.
+pub const CASE: &str = "id version status publicStatus legalDeadline promisedDeadline outcome trackingNo queryCode tasks { id step role office }";
+
+/// A GraphQL client of one server, for tests that walk a case through its steps.
+pub struct Api {
+    /// The HTTP client.
+    pub http: reqwest::Client,
+    /// The server's base URL.
+    pub url: String,
+}
+
+impl Api {
+    /// A client of the server at `url`.
+    #[must_use]
+    pub fn new(url: String) -> Self {
+        Self { http: reqwest::Client::new(), url }
+    }
+
+    /// Runs `query` as `who` (anonymous with `None`): the whole response body.
+    pub async fn call(&self, who: Option<&str>, query: &str, variables: serde_json::Value) -> serde_json::Value {
+        raw(&self.http, &self.url, who, serde_json::json!({ "query": query, "variables": variables })).await
+    }
+
+    /// Runs `query` as `who`, which must succeed: its first (only) field's value.
+    pub async fn ok(&self, who: &str, query: &str, variables: serde_json::Value) -> serde_json::Value {
+        let r = self.call(Some(who), query, variables).await;
+        assert!(r["errors"].is_null(), "{query}: {r}");
+        r["data"].as_object().unwrap().values().next().unwrap().clone()
+    }
+
+    /// Runs `query` as `who`, which must fail: the error's code and message.
+    pub async fn refused(&self, who: &str, query: &str, variables: serde_json::Value) -> (String, String) {
+        let r = self.call(Some(who), query, variables).await;
+        let message = r["errors"][0]["message"].as_str().unwrap_or_else(|| panic!("{query} succeeded: {r}"));
+        (code(&r).unwrap_or_default(), message.to_owned())
+    }
+
+    /// Uploads one PDF per material code and returns the list citing them.
+    pub async fn materials(&self, who: &str, codes: &[&str]) -> serde_json::Value {
+        let mut out = Vec::new();
+        for c in codes {
+            let r = upload(&self.http, &self.url, who, &format!("{c}.pdf"), &pdf(c)).await;
+            assert!(r["errors"].is_null(), "upload {c}: {r}");
+            out.push(serde_json::json!({ "code": c, "sha256": r["data"]["uploadFile"]["sha256"], "fileName": format!("{c}.pdf") }));
+        }
+        serde_json::Value::Array(out)
+    }
+
+    /// The id of the case's open task at `step`, as `who` sees the case.
+    pub async fn task(&self, who: &str, case: &str, step: &str) -> i64 {
+        let q = format!("query($c: String!) {{ case(id: $c) {{ {CASE} }} }}");
+        let c = self.ok(who, &q, serde_json::json!({ "c": case })).await;
+        let tasks = c["tasks"].as_array().unwrap();
+        tasks.iter().find(|t| t["step"] == step).unwrap_or_else(|| panic!("no {step} in {c}"))["id"].as_i64().unwrap()
+    }
+
+    /// Completes the task at `step` with `action` as `who`: the case after it.
+    pub async fn complete(&self, who: &str, case: &str, step: &str, action: &str) -> serde_json::Value {
+        let task = self.task(who, case, step).await;
+        let q = format!(
+            "mutation($c: String!, $t: Int!, $a: String!) {{ completeTask(caseId: $c, taskId: $t, action: $a) {{ {CASE} }} }}"
+        );
+        self.ok(who, &q, serde_json::json!({ "c": case, "t": task, "a": action })).await
+    }
+}

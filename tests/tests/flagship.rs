@@ -6,50 +6,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::{Value, json};
-use tests::server::{code, pdf, raw, serve_in_process, token, upload};
+use tests::server::{Api, code, raw, serve_in_process, token};
 use tests::{backends, open};
 
-const CASE: &str =
-    "id version status publicStatus legalDeadline promisedDeadline outcome tasks { id step role office }";
-
-struct Client {
-    http: reqwest::Client,
-    url: String,
-}
-
-impl Client {
-    async fn ok(&self, who: &str, query: &str, variables: Value) -> Value {
-        let r = raw(&self.http, &self.url, Some(who), json!({ "query": query, "variables": variables })).await;
-        assert!(r["errors"].is_null(), "{query}: {r}");
-        r["data"].as_object().unwrap().values().next().unwrap().clone()
-    }
-
-    /// Uploads one PDF per material code and cites them.
-    async fn materials(&self, who: &str, codes: &[&str]) -> Value {
-        let mut out = Vec::new();
-        for c in codes {
-            let r = upload(&self.http, &self.url, who, &format!("{c}.pdf"), &pdf(c)).await;
-            assert!(r["errors"].is_null(), "upload {c}: {r}");
-            out.push(json!({ "code": c, "sha256": r["data"]["uploadFile"]["sha256"], "fileName": format!("{c}.pdf") }));
-        }
-        Value::Array(out)
-    }
-
-    async fn task(&self, who: &str, case: &str, step: &str) -> i64 {
-        let q = format!("query($c: String!) {{ case(id: $c) {{ {CASE} }} }}");
-        let c = self.ok(who, &q, json!({ "c": case })).await;
-        let tasks = c["tasks"].as_array().unwrap();
-        tasks.iter().find(|t| t["step"] == step).unwrap_or_else(|| panic!("no {step} in {c}"))["id"].as_i64().unwrap()
-    }
-
-    async fn complete(&self, who: &str, case: &str, step: &str, action: &str) -> Value {
-        let task = self.task(who, case, step).await;
-        let q = format!(
-            "mutation($c: String!, $t: Int!, $a: String!) {{ completeTask(caseId: $c, taskId: $t, action: $a) {{ {CASE} }} }}"
-        );
-        self.ok(who, &q, json!({ "c": case, "t": task, "a": action })).await
-    }
-}
+use tests::server::CASE;
 
 fn day(rfc3339: &Value) -> chrono::NaiveDate {
     let at = chrono::DateTime::parse_from_rfc3339(rfc3339.as_str().unwrap()).unwrap().with_timezone(&chrono::Utc);
@@ -63,7 +23,7 @@ async fn a_private_school_licence_from_submission_to_rating_over_http() {
         let store = open(&backend).await;
         let calendar = store.calendar();
         let db = store.db().clone();
-        let api = Client { http: reqwest::Client::new(), url: serve_in_process(store).await };
+        let api = Api::new(serve_in_process(store).await);
         let n = backend.name;
         let school = token("school-1", &["applicant"], "");
         let clerk = token("clerk-1", &["window_clerk"], "4101");

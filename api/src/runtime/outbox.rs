@@ -138,6 +138,10 @@ impl Deliverer {
                 }
             }
         }
+        let m = &self.store.metrics;
+        m.outbox_delivered.fetch_add(pass.delivered as u64, std::sync::atomic::Ordering::Relaxed);
+        m.outbox_retried.fetch_add(pass.retried as u64, std::sync::atomic::Ordering::Relaxed);
+        m.outbox_given_up.fetch_add(pass.given_up as u64, std::sync::atomic::Ordering::Relaxed);
         Ok(pass)
     }
 

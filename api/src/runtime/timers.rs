@@ -125,6 +125,7 @@ impl Scheduler {
                 add(&mut pass, done);
             }
             if !full {
+                self.store.metrics.timers_fired.fetch_add(pass.fired as u64, std::sync::atomic::Ordering::Relaxed);
                 return Ok(pass);
             }
         }

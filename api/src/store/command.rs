@@ -124,6 +124,20 @@ impl Store {
     /// The engine's refusal, [`StoreError::Conflict`] when another writer got there first,
     /// [`StoreError::CaseNotFound`], or a database error. Nothing is written on error.
     pub async fn execute(&self, request: &Request) -> Result<Applied, StoreError> {
+        use crate::metrics::CommandOutcome as O;
+        let started = std::time::Instant::now();
+        let result = self.execute_once(request).await;
+        let outcome = match &result {
+            Ok(_) => O::Applied,
+            Err(StoreError::Engine(_) | StoreError::CaseNotFound(_) | StoreError::UnknownService(_)) => O::Refused,
+            Err(StoreError::Conflict) => O::Conflict,
+            Err(_) => O::Failed,
+        };
+        self.metrics.command(outcome, started.elapsed());
+        result
+    }
+
+    async fn execute_once(&self, request: &Request) -> Result<Applied, StoreError> {
         if let Some(writer) = &self.writer {
             // SQLite: group commit through the one writer.
             let (reply, answer) = tokio::sync::oneshot::channel();

@@ -103,6 +103,8 @@ pub struct Store {
     origin: String,
     /// PostgreSQL: the task listening to other nodes, stopped with the last clone.
     listener: Option<Arc<AbortOnDrop>>,
+    /// Counters for `/metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// Aborts a task when dropped.
@@ -133,6 +135,38 @@ impl Store {
     #[must_use]
     pub fn backend(&self) -> DbBackend {
         self.backend
+    }
+
+    /// The work on hand for `/metrics`, from the database (every node's).
+    ///
+    /// # Errors
+    /// The database's error.
+    pub async fn backlog(&self) -> Result<crate::metrics::Backlog, StoreError> {
+        let db = &self.db;
+        let pairs = |rows: Vec<sea_orm::QueryResult>| -> Result<Vec<(String, i64)>, StoreError> {
+            rows.iter().map(|r| Ok((r.try_get_by_index::<String>(0)?, r.try_get_by_index::<i64>(1)?))).collect()
+        };
+        let count = |rows: Option<sea_orm::QueryResult>| -> Result<i64, StoreError> {
+            Ok(match rows {
+                Some(r) => r.try_get_by_index::<i64>(0)?,
+                None => 0,
+            })
+        };
+        Ok(crate::metrics::Backlog {
+            open_cases: pairs(
+                sql::all(
+                    db,
+                    "SELECT level, COUNT(*) FROM cases WHERE concluded_at IS NULL GROUP BY level ORDER BY level",
+                    vec![],
+                )
+                .await?,
+            )?,
+            open_tasks: count(sql::one(db, "SELECT COUNT(*) FROM tasks", vec![]).await?)?,
+            pending_timers: count(sql::one(db, "SELECT COUNT(*) FROM timers", vec![]).await?)?,
+            outbox: pairs(
+                sql::all(db, "SELECT state, COUNT(*) FROM outbox GROUP BY state ORDER BY state", vec![]).await?,
+            )?,
+        })
     }
 
     /// The working-day calendar as it stands (notices loaded later included).

@@ -120,6 +120,7 @@ impl Store {
             retention: chrono::Duration::days(30 * 365),
             timers_bell: Arc::default(),
             outbox_bell: Arc::default(),
+            metrics: Arc::default(),
         };
         if sqlite {
             store.writer = Some(super::group::start(store.clone()));
