@@ -3,6 +3,7 @@
 //!
 //! # Layout
 //! - [`config`]: the server's settings from the environment.
+//! - [`demo`]: sample cases across the flagship services for a first look.
 //! - [`forms`]: application forms against their JSON Schema, personal numbers by check digit.
 //! - [`auth`]: JWT bearer tokens (HS256, RS256, EdDSA) and the caller they name.
 //! - [`graphql`]: the GraphQL schema: queries, mutations, the closed set of error codes.
@@ -17,6 +18,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod demo;
 pub mod forms;
 pub mod graphql;
 pub mod http;

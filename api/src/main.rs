@@ -4,6 +4,7 @@
 //! - `api token <user> [role[,role...]] [office]`: mint a development token (HS256 secret).
 //! - `api validate <file-or-dir>...`: check service definitions; exit status 1 on problems.
 //! - `api purge`: delete the records whose retention term has passed.
+//! - `api demo`: load sample cases across the flagship services (a filled queue, a report).
 
 use std::process::ExitCode;
 
@@ -21,8 +22,11 @@ fn main() -> ExitCode {
         Some((cmd, _)) if cmd == "serve" => block_on(serve()),
         Some((cmd, rest)) if cmd == "token" => token(rest),
         Some((cmd, _)) if cmd == "purge" => block_on(purge()),
+        Some((cmd, _)) if cmd == "demo" => block_on(demo()),
         _ => {
-            eprintln!("usage: api serve | api token <user> [roles] [office] | api validate [paths...] | api purge");
+            eprintln!(
+                "usage: api serve | api token <user> [roles] [office] | api validate [paths...] | api purge | api demo"
+            );
             ExitCode::from(2)
         }
     }
@@ -111,6 +115,42 @@ async fn purge() -> ExitCode {
         }
         Err(e) => {
             eprintln!("purge: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn demo() -> ExitCode {
+    let config = match config() {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let mut settings = config.store.clone();
+    let loaded = match config.certificate_key() {
+        Ok(key) => {
+            settings.certificate_key = Some(key);
+            match api::store::Store::open(&settings).await {
+                Ok(store) => api::demo::load(&store, chrono::Utc::now()).await,
+                Err(e) => Err(e),
+            }
+        }
+        Err(e) => Err(api::store::StoreError::Publish(e)),
+    };
+    match loaded {
+        Ok(l) => {
+            println!(
+                "loaded {} sample cases ({} concluded); {} deadline timers fired (warnings and overdue steps)",
+                l.cases, l.concluded, l.timers_fired
+            );
+            println!("try, after `api serve`, with a token from `api token <user> <role> <office>`:");
+            println!("  transfer registrar (北京市朝阳区): api token zhang.xj school_registrar 110105001");
+            println!("  window clerk (郑州市金水区):       api token chen.ck window_clerk 410105");
+            println!("  teacher-credential reviewer:      api token liu.sh reviewer 4101");
+            println!("  auditor (河南省):                  api token audit-1 auditor 41");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("demo: {e}");
             ExitCode::FAILURE
         }
     }

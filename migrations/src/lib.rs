@@ -11,6 +11,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_initial;
 mod m20261122_000002_public_status;
 mod m20261123_000003_certificates_files;
+mod m20261123_000004_task_level;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_initial::Migration),
             Box::new(m20261122_000002_public_status::Migration),
             Box::new(m20261123_000003_certificates_files::Migration),
+            Box::new(m20261123_000004_task_level::Migration),
         ]
     }
 }

@@ -46,6 +46,7 @@ pub struct AuditTrail {
 
 /// One task in the clerk's queue.
 #[derive(SimpleObject, Debug, Clone)]
+#[graphql(complex)]
 pub struct QueueTask {
     /// The case.
     pub case_id: String,
@@ -61,8 +62,29 @@ pub struct QueueTask {
     pub claimed_by: Option<String>,
     /// Step deadline (RFC 3339).
     pub due: Option<String>,
+    /// `normal`, `warning` (预警) or `overdue` (超期), as the step's timers last set it.
+    pub level: String,
+    /// 事项编码.
+    pub service: String,
     /// Pass as `after` to continue from here.
     pub cursor: String,
+}
+
+#[async_graphql::ComplexObject]
+impl QueueTask {
+    /// 事项名称, as published.
+    async fn service_name(&self, ctx: &Context<'_>) -> Option<String> {
+        store(ctx).latest(&self.service).ok().map(|s| s.spec.name.clone())
+    }
+
+    /// The step's name, as the service's definition gives it (环节名称).
+    async fn step_name(&self, ctx: &Context<'_>) -> Option<String> {
+        if self.step == crate::store::INTAKE_STEP {
+            return Some("受理".to_owned());
+        }
+        let service = store(ctx).latest(&self.service).ok()?;
+        service.spec.steps.iter().find(|s| s.id == self.step).map(|s| s.name.clone())
+    }
 }
 
 /// A page of the queue.
@@ -87,6 +109,8 @@ impl From<crate::store::QueueItem> for QueueTask {
             office: i.office,
             claimed_by: i.claimed_by,
             due: i.due.map(|d| d.to_rfc3339()),
+            level: i.level,
+            service: i.service,
         }
     }
 }

@@ -34,21 +34,7 @@ struct Notice {
 }
 
 impl Change {
-    fn of(applied: &Applied) -> Self {
-        let tasks = applied
-            .state
-            .tasks
-            .values()
-            .map(|t| QueueItem {
-                case_id: applied.case_id.clone(),
-                task_id: t.id,
-                step: t.step.clone(),
-                role: t.role.clone(),
-                office: t.office.clone(),
-                claimed_by: t.claimed_by.clone(),
-                due: t.clock.as_ref().and_then(|c| c.deadline),
-            })
-            .collect();
+    fn of(applied: &Applied, tasks: Vec<QueueItem>) -> Self {
         Self { case_id: applied.case_id.clone(), office: applied.state.office.clone(), seq: applied.seq, tasks }
     }
 
@@ -72,14 +58,21 @@ impl Store {
     /// Tells this node's subscribers (after commit).
     pub(super) fn announce(&self, applied: &Applied) {
         if !applied.events.is_empty() {
-            let _ = self.changes.send(Change::of(applied));
+            let _ = self.changes.send(Change::of(
+                applied,
+                self.open_work(&applied.case_id, &applied.state).into_iter().map(|(i, _)| i).collect(),
+            ));
         }
     }
 
     /// PostgreSQL: tells the other nodes, at commit (inside the command's transaction).
     pub(super) async fn notify_nodes(&self, txn: &DatabaseTransaction, applied: &Applied) -> Result<(), StoreError> {
         if self.is_postgres() && !applied.events.is_empty() {
-            let payload = Change::of(applied).encode(&self.origin);
+            let payload = Change::of(
+                applied,
+                self.open_work(&applied.case_id, &applied.state).into_iter().map(|(i, _)| i).collect(),
+            )
+            .encode(&self.origin);
             exec(txn, "SELECT pg_notify($1, $2)", vec![CHANNEL.into(), payload.into()]).await?;
         }
         Ok(())

@@ -36,7 +36,7 @@ pub use command::{Applied, Request};
 pub use files::{MAX_FILE, StoredFile, UploadError};
 pub use idempotency::query_code_hash;
 pub use open::Settings;
-pub use queue::{QueueCursor, QueueItem};
+pub use queue::{INTAKE_STEP, INTAKE_TASK, QueueCursor, QueueItem};
 pub use read::StoredCase;
 pub use retention::Purged;
 

@@ -20,6 +20,20 @@ pub struct QueueItem {
     pub claimed_by: Option<String>,
     /// Step deadline.
     pub due: Option<chrono::DateTime<chrono::Utc>>,
+    /// The step's SLA level: `normal`, `warning` (预警) or `overdue` (超期).
+    pub level: String,
+    /// The case's service code.
+    pub service: String,
+}
+
+/// A level's stored name.
+#[must_use]
+pub fn level_name(level: engine::clock::Level) -> &'static str {
+    match level {
+        engine::clock::Level::Normal => "normal",
+        engine::clock::Level::Warning => "warning",
+        engine::clock::Level::Overdue => "overdue",
+    }
 }
 
 /// Where a page of the queue starts: after this (due, case, task).
@@ -66,7 +80,65 @@ impl QueueItem {
     }
 }
 
+/// The task id a case awaiting acceptance (受理) has in the queue: not a task of the case,
+/// so clerks act on it with `acceptCase`, `requestCorrection` or `refuseCase`.
+pub const INTAKE_TASK: u32 = 2_147_483_647;
+
+/// The step id of that queue entry.
+pub const INTAKE_STEP: &str = "intake";
+
 impl Store {
+    /// A case's open work as queue items, each with when it opened: its tasks and, while it
+    /// awaits acceptance, an intake item for the service's window role, due when the case
+    /// would be deemed accepted (行政许可法 art. 32).
+    pub(super) fn open_work(
+        &self,
+        case_id: &str,
+        state: &engine::case::CaseState,
+    ) -> Vec<(QueueItem, chrono::DateTime<chrono::Utc>)> {
+        let mut out: Vec<_> = state
+            .tasks
+            .values()
+            .map(|t| {
+                let item = QueueItem {
+                    case_id: case_id.to_owned(),
+                    task_id: t.id,
+                    step: t.step.clone(),
+                    role: t.role.clone(),
+                    office: t.office.clone(),
+                    claimed_by: t.claimed_by.clone(),
+                    due: t.clock.as_ref().and_then(|c| c.deadline),
+                    level: level_name(t.clock.as_ref().map_or(engine::clock::Level::Normal, |c| c.level)).to_owned(),
+                    service: state.service.clone(),
+                };
+                (item, t.opened_at)
+            })
+            .collect();
+        if state.status == engine::case::state::Status::Received
+            && let Ok(service) = self.service(&state.service, state.service_version)
+        {
+            let due = state
+                .timers
+                .values()
+                .filter(|t| t.kind == engine::case::state::TimerKind::DeemedAcceptance)
+                .map(|t| t.due)
+                .min();
+            let item = QueueItem {
+                case_id: case_id.to_owned(),
+                task_id: INTAKE_TASK,
+                step: INTAKE_STEP.to_owned(),
+                role: service.spec.intake_role.clone(),
+                office: state.office.clone(),
+                claimed_by: None,
+                due,
+                level: "normal".to_owned(),
+                service: state.service.clone(),
+            };
+            out.push((item, state.received_at.unwrap_or_default()));
+        }
+        out
+    }
+
     /// Open tasks of `roles` in `office` and its sub-offices, most urgent first; at most
     /// `first`, after `after`.
     ///
@@ -91,7 +163,7 @@ impl Store {
         }
         let key = format!("COALESCE(due_at, {NO_DEADLINE})");
         let mut sql = format!(
-            "SELECT case_id, task_id, step, role, office, claimed_by, due_at FROM tasks \
+            "SELECT case_id, task_id, step, role, office, claimed_by, due_at, level, service_code FROM tasks \
              WHERE role IN ({}) AND substr(office, 1, $2) = $1",
             slots.join(", ")
         );
@@ -117,6 +189,8 @@ impl Store {
                 office: r.try_get("", "office")?,
                 claimed_by: r.try_get("", "claimed_by")?,
                 due: r.try_get::<Option<i64>>("", "due_at")?.map(instant),
+                level: r.try_get("", "level")?,
+                service: r.try_get("", "service_code")?,
             });
         }
         Ok(out)

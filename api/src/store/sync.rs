@@ -29,7 +29,8 @@ impl Store {
         command: &Command,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        if before.tasks != after.tasks {
+        let awaits_intake = |s: &CaseState| s.status == engine::case::state::Status::Received;
+        if before.tasks != after.tasks || awaits_intake(before) != awaits_intake(after) {
             self.sync_tasks(txn, case_id, after).await?;
         }
         if before.timers != after.timers {
@@ -116,25 +117,38 @@ impl Store {
 
     async fn sync_tasks(&self, txn: &DatabaseTransaction, case_id: &str, after: &CaseState) -> Result<(), StoreError> {
         exec(txn, "DELETE FROM tasks WHERE case_id = $1", vec![case_id.to_owned().into()]).await?;
-        if after.tasks.is_empty() {
+        let work = self.open_work(case_id, after);
+        if work.is_empty() {
             return Ok(());
         }
-        let mut values: Vec<sea_orm::Value> = Vec::with_capacity(after.tasks.len() * 8);
-        for t in after.tasks.values() {
-            let due = t.clock.as_ref().and_then(|c| c.deadline).map(millis);
+        let mut values: Vec<sea_orm::Value> = Vec::with_capacity(work.len() * 10);
+        for (t, opened_at) in &work {
             values.extend([
                 case_id.to_owned().into(),
-                i64::from(t.id).into(),
+                i64::from(t.task_id).into(),
                 t.step.clone().into(),
                 t.role.clone().into(),
                 t.office.clone().into(),
                 t.claimed_by.clone().into(),
-                millis(t.opened_at).into(),
-                due.into(),
+                millis(*opened_at).into(),
+                t.due.map(millis).into(),
+                t.level.clone().into(),
+                t.service.clone().into(),
             ]);
         }
-        let columns = ["case_id", "task_id", "step", "role", "office", "claimed_by", "opened_at", "due_at"];
-        exec(txn, &insert_rows("tasks", &columns, after.tasks.len()), values).await?;
+        let columns = [
+            "case_id",
+            "task_id",
+            "step",
+            "role",
+            "office",
+            "claimed_by",
+            "opened_at",
+            "due_at",
+            "level",
+            "service_code",
+        ];
+        exec(txn, &insert_rows("tasks", &columns, work.len()), values).await?;
         Ok(())
     }
 

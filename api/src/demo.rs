@@ -1,0 +1,290 @@
+//! `api demo`: sample cases across the flagship services, so a newcomer sees a filled queue
+//! and a report at once. The cases go through the store like any other (the same commands,
+//! the same rules, the same hash chain), dated back over the last weeks so that some
+//! deadlines are near (warning) or past (overdue) when the timers fire, and some cases are
+//! concluded, certified and rated.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use engine::case::state::{Deficiency, MaterialRef};
+use engine::case::{Actor, Command};
+use serde_json::json;
+
+use crate::store::{Request, Store, StoreError};
+
+/// What `demo` loaded.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// Cases created.
+    pub cases: usize,
+    /// Of those, concluded.
+    pub concluded: usize,
+    /// Timers that came due and fired (levels raised to warning or overdue).
+    pub timers_fired: usize,
+}
+
+struct Demo<'a> {
+    store: &'a Store,
+    now: DateTime<Utc>,
+    loaded: Loaded,
+    serial: u32,
+    /// Ratings to give once the cases have concluded.
+    ratings: Vec<(String, String, u8, &'static str)>,
+}
+
+fn failed(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Publish(format!("demo: {e}"))
+}
+
+impl Demo<'_> {
+    /// 09:30 China time, `n` working days before today.
+    fn working_days_ago(&self, n: u32) -> Result<DateTime<Utc>, StoreError> {
+        let calendar = self.store.calendar();
+        let mut day = engine::calendar::local_date(self.now);
+        let mut left = n;
+        while left > 0 {
+            day = day.pred_opt().ok_or_else(|| failed("date out of range"))?;
+            if calendar.is_working_day(day).map_err(failed)? {
+                left -= 1;
+            }
+        }
+        Ok(at(day, 9, 30))
+    }
+
+    async fn run(&mut self, case: &str, actor: &Actor, command: Command, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.store.execute(&Request::new(case, actor.clone(), command, at)).await.map(|_| ())
+    }
+
+    /// Completes the open task at `step` with `action`.
+    async fn complete(
+        &mut self,
+        case: &str,
+        step: &str,
+        action: &str,
+        actor: &Actor,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let state = self.store.case(case).await?.ok_or_else(|| StoreError::CaseNotFound(case.to_owned()))?;
+        let task = state.tasks.values().find(|t| t.step == step).ok_or_else(|| failed(format!("{case}: no {step}")))?;
+        let command = Command::CompleteTask { task: task.id, action: action.to_owned(), data: serde_json::Map::new() };
+        self.run(case, actor, command, at).await
+    }
+
+    /// Submits a case with one stored PDF per material; returns its id.
+    async fn submit(
+        &mut self,
+        service: &str,
+        applicant: &str,
+        form: serde_json::Value,
+        materials: &[&str],
+        at: DateTime<Utc>,
+    ) -> Result<String, StoreError> {
+        self.serial += 1;
+        let case_id = uuid::Uuid::now_v7().to_string();
+        let materials = self.files(applicant, materials).await?;
+        let command = Command::SubmitCase { case_id: case_id.clone(), form, materials };
+        let request = Request {
+            service: Some(service.to_owned()),
+            query_code: Some(format!("{:06}", 100_000 + self.serial)),
+            ..Request::new(case_id.clone(), Actor::applicant(applicant), command, at)
+        };
+        self.store.execute(&request).await?;
+        self.loaded.cases += 1;
+        Ok(case_id)
+    }
+
+    async fn files(&self, owner: &str, codes: &[&str]) -> Result<BTreeMap<String, MaterialRef>, StoreError> {
+        let mut out = BTreeMap::new();
+        for code in codes {
+            let body = format!("%PDF-1.4\n% 示例材料 {owner} {code}\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n");
+            let file = self.store.save_file(owner, body.into_bytes()).await.map_err(failed)?;
+            out.insert((*code).to_owned(), MaterialRef { sha256: file.sha256, file_name: format!("{code}.pdf") });
+        }
+        Ok(out)
+    }
+
+    async fn rate(&mut self, case: &str, applicant: &str, score: u8, comment: &str) -> Result<(), StoreError> {
+        let command = Command::RateCase { score, comment: comment.to_owned() };
+        self.run(case, &Actor::applicant(applicant), command, self.now - Duration::hours(1)).await
+    }
+}
+
+fn at(day: NaiveDate, hour: u32, minute: u32) -> DateTime<Utc> {
+    engine::calendar::start_of(day) + (NaiveTime::from_hms_opt(hour, minute, 0).unwrap_or_default() - NaiveTime::MIN)
+}
+
+const LICENCE_MATERIALS: [&str; 8] = [
+    "preparation_approval",
+    "preparation_report",
+    "charter",
+    "board_member_list",
+    "asset_proof",
+    "principal_credentials",
+    "teacher_credentials",
+    "accountant_credentials",
+];
+
+/// Loads the sample cases (at `now`), then fires the timers that came due.
+///
+/// # Errors
+/// A command was refused (a definition changed under the demo) or the database failed.
+pub async fn load(store: &Store, now: DateTime<Utc>) -> Result<Loaded, StoreError> {
+    let mut d = Demo { store, now, loaded: Loaded::default(), serial: 0, ratings: Vec::new() };
+    transfers(&mut d).await?;
+    licences(&mut d).await?;
+    teachers(&mut d).await?;
+    let scheduler = crate::runtime::timers::Scheduler::new(store.clone(), "demo");
+    d.loaded.timers_fired = scheduler.fire_due(now).await?.fired;
+    // Deliveries go to the log (no endpoints): the registries "acknowledge" them.
+    let deliverer =
+        crate::runtime::outbox::Deliverer::new(store.clone(), "demo", crate::runtime::outbox::Endpoints::default());
+    deliverer.deliver_due(now).await?;
+    for (case, applicant, score, comment) in std::mem::take(&mut d.ratings) {
+        d.rate(&case, &applicant, score, comment).await?;
+    }
+    let open: i64 = store.backlog().await?.open_cases.iter().map(|(_, n)| n).sum();
+    d.loaded.concluded = d.loaded.cases.saturating_sub(usize::try_from(open).unwrap_or(0));
+    Ok(d.loaded)
+}
+
+/// 中小学生转学: eight guardians' one-click transfers into 北京市朝阳区 at every stage.
+async fn transfers(d: &mut Demo<'_>) -> Result<(), StoreError> {
+    let offices = [
+        ("receiving_school", Actor::staff("zhang.xj", "school_registrar", "110105001")),
+        ("receiving_bureau", Actor::staff("li.jyj", "bureau_registrar", "110105")),
+        ("sending_school", Actor::staff("wang.xj", "school_registrar", "440524003")),
+        ("sending_bureau", Actor::staff("zhao.jyj", "bureau_registrar", "440524")),
+    ];
+    let pupils = [
+        ("李明轩", "110105201304150037", 2, 0, None),
+        ("王梓涵", "110105201205200027", 5, 1, None),
+        ("陈思远", "110105201109090016", 9, 0, None), // near the school's 10-day limit
+        ("刘一诺", "110105201402280046", 13, 0, None), // past it
+        ("赵子墨", "110105201311110017", 25, 4, Some((5, "一次都没跑，孩子顺利入学"))),
+        ("孙雨桐", "110105201207070027", 30, 4, Some((4, "办理很快"))),
+        ("周浩然", "110105201010100018", 18, 4, Some((2, "转出学校审核拖了很久"))),
+        ("吴欣怡", "110105201306060027", 7, 2, None),
+    ];
+    for (i, (name, id_card, days_ago, approvals, rating)) in pupils.into_iter().enumerate() {
+        let guardian = format!("guardian-{}", i + 1);
+        let form = json!({"student_name": name, "student_id_card": id_card, "student_number": format!("G{id_card}"),
+            "grade": "三年级", "guardian_name": format!("{}父", name.chars().next().unwrap_or('李')), "guardian_phone": "13800138000",
+            "receiving_school_code": "110105001", "receiving_bureau_code": "110105",
+            "sending_school_code": "440524003", "sending_bureau_code": "440524", "reason": "随父母工作调动"});
+        let start = d.working_days_ago(days_ago)?;
+        let case = d.submit("JY-GG-0001", &guardian, form, &[], start).await?;
+        for (k, (step, who)) in offices.iter().take(approvals).enumerate() {
+            d.complete(&case, step, "approve", who, start + Duration::days(i64::try_from(k).unwrap_or(0) * 2 + 1))
+                .await?;
+        }
+        if let Some((score, comment)) = rating {
+            // Rated once the registries have acknowledged and the case concluded.
+            d.ratings.push((case, guardian, score, comment));
+        }
+    }
+    Ok(())
+}
+
+/// 民办学校办学许可证 at 郑州市金水区: one just in, one sent back for corrections, one in
+/// assessment near its promised 9 days, and two concluded with their e-licences.
+async fn licences(d: &mut Demo<'_>) -> Result<(), StoreError> {
+    let clerk = Actor::staff("chen.ck", "window_clerk", "410105");
+    let inspector = Actor::staff("he.kc", "inspector", "410105");
+    let expert = Actor::staff("expert-01", "expert", "41");
+    let leader = Actor::staff("ma.ld", "leader", "410105");
+    let approver = Actor::staff("sun.sp", "approver", "410105");
+    let schools = [
+        ("郑州市金水区启航学校", "启航教育集团", 1, 0),
+        ("郑州市金水区博雅学校", "博雅教育科技有限公司", 3, 1),
+        ("郑州市金水区明德实验学校", "明德教育集团", 8, 2),
+        ("郑州市金水区育才中学", "育才教育基金会", 20, 3),
+        ("郑州市金水区致远小学", "致远教育咨询有限公司", 16, 3),
+    ];
+    for (i, (school, organiser, days_ago, stage)) in schools.into_iter().enumerate() {
+        let applicant = format!("school-{}", i + 1);
+        let form = json!({"office_code": "410105", "school_name": school, "organiser_name": organiser});
+        let start = d.working_days_ago(days_ago)?;
+        let have: Vec<&str> = if stage == 1 { LICENCE_MATERIALS[..6].to_vec() } else { LICENCE_MATERIALS.to_vec() };
+        let case = d.submit("JY-XK-0001", &applicant, form, &have, start).await?;
+        let step = |k: i64| start + Duration::days(k);
+        match stage {
+            0 => {}
+            1 => {
+                let deficiencies = vec![
+                    Deficiency { material: Some("charter".into()), note: "缺少学校章程".into() },
+                    Deficiency {
+                        material: Some("teacher_credentials".into()), note: "教师资格证明不全".into()
+                    },
+                ];
+                d.run(&case, &clerk, Command::RequestCorrection { deficiencies }, step(1)).await?;
+            }
+            _ => {
+                d.run(&case, &clerk, Command::AcceptCase { deferred: Vec::new() }, step(1)).await?;
+                if stage >= 3 {
+                    d.complete(&case, "site_inspection", "approve", &inspector, step(2)).await?;
+                    d.complete(&case, "expert_evaluation", "approve", &expert, step(3)).await?;
+                    d.complete(&case, "leadership_review", "approve", &leader, step(4)).await?;
+                    d.complete(&case, "decision", "approve", &approver, step(5)).await?;
+                    d.complete(&case, "online_approval", "approve", &approver, step(6)).await?;
+                    let (score, comment) =
+                        if i == 3 { (5, "全程网办，9天拿证") } else { (3, "现场核查时间约了两次") };
+                    d.ratings.push((case, applicant, score, comment));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// 教师资格认定 at 郑州市: three applications from the last window, one recognised with its
+/// 17-digit certificate, one awaiting the decision, one still at confirmation.
+async fn teachers(d: &mut Demo<'_>) -> Result<(), StoreError> {
+    let service = d.store.latest("JY-XK-0006")?;
+    // The last day of the most recent window: the cases were filed then.
+    let calendar = d.store.calendar();
+    let mut day = engine::calendar::local_date(d.now);
+    let filed = loop {
+        if engine::case::batch::window_for(&service.spec.batches, day).is_ok()
+            && calendar.is_working_day(day).map_err(failed)?
+        {
+            break day;
+        }
+        day = day.pred_opt().ok_or_else(|| failed("date out of range"))?;
+        if (engine::calendar::local_date(d.now) - day).num_days() > 400 {
+            return Ok(());
+        }
+    };
+    let reviewer = Actor::staff("liu.sh", "reviewer", "4101");
+    let approver = Actor::staff("gao.rd", "approver", "4101");
+    let teachers = [
+        ("林晓雨", "410102199503120027", "小学", "语文", 2),
+        ("郭佳琪", "410105199807210047", "初级中学", "英语", 1),
+        ("马俊杰", "410102199301080039", "高级中学", "物理", 0),
+    ];
+    for (i, (name, id_card, level, subject, stage)) in teachers.into_iter().enumerate() {
+        let applicant = format!("teacher-{}", i + 1);
+        let form = json!({"office_code": "410102001", "name": name, "id_card": id_card, "teaching_level": level,
+            "subject": subject, "putonghua_level": "二级甲等", "medical_conclusion": "合格", "phone": "13900139000"});
+        let have = [
+            "photo",
+            "identity_card",
+            "education_certificate",
+            "putonghua_certificate",
+            "medical_report",
+            "ntce_certificate",
+            "conduct_commitment",
+        ];
+        let start = (at(filed, 10, 0) - Duration::days(i64::try_from(i).unwrap_or(0))).min(d.now - Duration::hours(6));
+        let case = d.submit("JY-XK-0006", &applicant, form, &have, start).await?;
+        d.run(&case, &reviewer, Command::AcceptCase { deferred: Vec::new() }, start + Duration::hours(1)).await?;
+        if stage >= 1 {
+            d.complete(&case, "confirmation_review", "approve", &reviewer, start + Duration::hours(3)).await?;
+        }
+        if stage >= 2 {
+            d.complete(&case, "decision", "approve", &approver, start + Duration::hours(5)).await?;
+            d.ratings.push((case, applicant, 5, "认定流程清楚，证书很快"));
+        }
+    }
+    Ok(())
+}
