@@ -32,6 +32,21 @@ pub struct App {
     store: Store,
 }
 
+impl App {
+    /// The caller named by a valid `Authorization: Bearer` token; `None` without one or
+    /// when it does not verify.
+    #[must_use]
+    pub fn signed_in(&self, headers: &HeaderMap) -> Option<crate::auth::Claims> {
+        caller(self, headers).ok().flatten()
+    }
+
+    /// The store.
+    #[must_use]
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+}
+
 /// The router over a store.
 pub fn router(store: Store, auth: Auth) -> Router {
     let app = App { schema: graphql::schema(store.clone()), auth, store };
@@ -44,14 +59,26 @@ pub fn router(store: Store, auth: Auth) -> Router {
         .route("/files/{sha256}", get(download))
         .route("/certificate-key.pem", get(certificate_key))
         .route("/metrics", get(metrics))
+        .route("/reports/sla.csv", get(crate::export::sla))
+        .route("/reports/cases.csv", get(crate::export::cases))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn_with_state(app.clone(), observe))
         .with_state(app)
 }
 
 /// The routes as metrics and logs name them (a path outside them is `other`).
-const ROUTES: [&str; 8] =
-    ["/", "/graphql", "/ws", "/healthz", "/readyz", "/files/{sha256}", "/certificate-key.pem", "/metrics"];
+const ROUTES: [&str; 10] = [
+    "/",
+    "/graphql",
+    "/ws",
+    "/healthz",
+    "/readyz",
+    "/files/{sha256}",
+    "/certificate-key.pem",
+    "/metrics",
+    "/reports/sla.csv",
+    "/reports/cases.csv",
+];
 
 /// Counts and logs every request: one structured line with method, route, status and
 /// latency (`LOG_FORMAT=json` makes it a JSON object).

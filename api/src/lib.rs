@@ -4,6 +4,7 @@
 //! # Layout
 //! - [`config`]: the server's settings from the environment.
 //! - [`demo`]: sample cases across the flagship services for a first look.
+//! - [`export`]: CSV exports of the SLA report and the case list.
 //! - [`forms`]: application forms against their JSON Schema, personal numbers by check digit.
 //! - [`auth`]: JWT bearer tokens (HS256, RS256, EdDSA) and the caller they name.
 //! - [`graphql`]: the GraphQL schema: queries, mutations, the closed set of error codes.
@@ -19,6 +20,7 @@
 pub mod auth;
 pub mod config;
 pub mod demo;
+pub mod export;
 pub mod forms;
 pub mod graphql;
 pub mod http;

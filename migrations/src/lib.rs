@@ -12,6 +12,7 @@ mod m20261122_000001_initial;
 mod m20261122_000002_public_status;
 mod m20261123_000003_certificates_files;
 mod m20261123_000004_task_level;
+mod m20261123_000005_case_facts;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_public_status::Migration),
             Box::new(m20261123_000003_certificates_files::Migration),
             Box::new(m20261123_000004_task_level::Migration),
+            Box::new(m20261123_000005_case_facts::Migration),
         ]
     }
 }

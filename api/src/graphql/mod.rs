@@ -5,6 +5,7 @@ mod documents;
 pub mod error;
 mod mutation;
 mod query;
+pub mod report;
 mod subscription;
 mod view;
 
@@ -16,7 +17,7 @@ pub use subscription::Subscription;
 
 /// Every query.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct Query(query::CaseQuery, documents::DocumentQuery);
+pub struct Query(query::CaseQuery, documents::DocumentQuery, report::ReportQuery);
 
 /// Every mutation.
 #[derive(async_graphql::MergedObject, Default)]

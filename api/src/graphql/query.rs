@@ -229,14 +229,19 @@ impl CaseQuery {
         let who = claims(ctx)?;
         let s = store(ctx);
         let case = s.stored(&case_id).await.map_err(from_store)?.ok_or_else(|| not_found("such case"))?;
-        visibility(who, &case).ok_or_else(|| not_found("such case"))?;
+        let masked = visibility(who, &case).ok_or_else(|| not_found("such case"))?;
         let events = s.events(&case_id).await.map_err(from_store)?;
         let verdict = engine::chain::verify(&events);
+        // The chain is verified on the stored text; auditors then read it masked.
+        let mut json = serde_json::to_value(&events).unwrap_or_default();
+        if masked {
+            super::view::mask_personal(&mut json);
+        }
         Ok(AuditTrail {
             valid: verdict.is_ok(),
             broken_at: verdict.as_ref().err().map(|b| b.sequence),
             reason: verdict.err().map(|b| b.reason),
-            events: Json(serde_json::to_value(&events).unwrap_or_default()),
+            events: Json(json),
         })
     }
 }

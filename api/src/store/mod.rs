@@ -16,6 +16,7 @@ mod idempotency;
 mod open;
 mod queue;
 mod read;
+mod report;
 mod retention;
 mod services;
 pub mod sql;
@@ -38,6 +39,7 @@ pub use idempotency::query_code_hash;
 pub use open::Settings;
 pub use queue::{INTAKE_STEP, INTAKE_TASK, QueueCursor, QueueItem};
 pub use read::StoredCase;
+pub use report::{LateCase, MAX_EXPORT_ROWS, ReportFilter, ServiceFigures};
 pub use retention::Purged;
 
 /// Why a store operation failed.

@@ -33,6 +33,9 @@ impl Store {
         if before.tasks != after.tasks || awaits_intake(before) != awaits_intake(after) {
             self.sync_tasks(txn, case_id, after).await?;
         }
+        if after.is_concluded() && (before != after) {
+            self.sync_facts(txn, case_id, after, now).await?;
+        }
         if before.timers != after.timers {
             self.sync_timers(txn, case_id, before, after).await?;
         }

@@ -1,0 +1,485 @@
+//! The auditors' SLA figures. Each concluded case leaves one narrow row in `case_facts`
+//! (written in the command's transaction when the case concludes, and again when it is
+//! rated or visited afterwards); a report is a few grouped scans over the period's rows:
+//! intake counts from `cases`, conclusion figures and a 0.1-day histogram of processing
+//! times (for median and p90) from `case_facts`.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use engine::case::CaseState;
+use sea_orm::DatabaseTransaction;
+
+use super::sql::{all, exec, millis};
+use super::{Store, StoreError};
+
+/// Base seconds in a day (a working day for working-day clocks).
+const DAY: f64 = 86_400.0;
+
+/// Histogram resolution: a tenth of a day.
+const BUCKET: i64 = 8_640;
+
+/// What a report covers.
+#[derive(Debug, Clone)]
+pub struct ReportFilter {
+    /// Office code prefix (an office and its sub-offices); empty for everywhere.
+    pub office: String,
+    /// One service, or all.
+    pub service: Option<String>,
+    /// Period start (inclusive): cases received, resp. concluded, from then.
+    pub from: DateTime<Utc>,
+    /// Period end (exclusive).
+    pub to: DateTime<Utc>,
+}
+
+/// Processing time in days (working days for working-day limits), net of pauses.
+#[derive(Debug, Clone, Default, async_graphql::SimpleObject)]
+pub struct Durations {
+    /// Mean.
+    pub mean: Option<f64>,
+    /// Median (to 0.1 day, rounded down).
+    pub median: Option<f64>,
+    /// 90th percentile (to 0.1 day, rounded down).
+    pub p90: Option<f64>,
+    /// Longest.
+    pub max: Option<f64>,
+}
+
+/// Counts and days of pauses or extensions.
+#[derive(Debug, Clone, Default, async_graphql::SimpleObject)]
+pub struct CountDays {
+    /// How many.
+    pub count: i64,
+    /// Days in all (working days for working-day limits).
+    pub days: f64,
+}
+
+/// 好差评 on the five-level scale (GB/T 39734-2020).
+#[derive(Debug, Clone, Default, async_graphql::SimpleObject)]
+pub struct Ratings {
+    /// Cases rated.
+    pub count: i64,
+    /// Mean score.
+    pub mean: Option<f64>,
+    /// Count per score, 非常不满意 (1) to 非常满意 (5).
+    pub by_score: Vec<i64>,
+    /// Scores of 1 or 2 (差评).
+    pub bad: i64,
+}
+
+/// Steps and promised limit of a process (before or after the reform).
+#[derive(Debug, Clone, Default, async_graphql::SimpleObject)]
+pub struct Process {
+    /// Step names in order.
+    pub steps: Vec<String>,
+    /// Promised limit in days, when there is one.
+    pub promised_days: Option<u32>,
+}
+
+/// One service's figures in a report.
+#[derive(Debug, Clone, Default, async_graphql::SimpleObject)]
+pub struct ServiceFigures {
+    /// 事项编码.
+    pub service: String,
+    /// 事项名称.
+    pub service_name: String,
+    /// Received in the period.
+    pub received: i64,
+    /// Of those, accepted (受理).
+    pub accepted: i64,
+    /// Of those, concluded by now.
+    pub concluded_of_received: i64,
+    /// Of those, still open.
+    pub open: i64,
+    /// Concluded in the period (the base of every figure below).
+    pub concluded: i64,
+    /// Share concluded within the legal limit (extensions included), 0 to 1.
+    pub on_time_legal: Option<f64>,
+    /// Share concluded within the promised limit, 0 to 1.
+    pub on_time_promised: Option<f64>,
+    /// Processing time net of pauses, from the legal clock's start.
+    pub processing_days: Durations,
+    /// Legal limit in days, as defined.
+    pub legal_days: u32,
+    /// Promised limit in days, as defined.
+    pub promised_days: u32,
+    /// Promised / legal: how far the promise compresses the legal limit.
+    pub promised_legal_ratio: Option<f64>,
+    /// Mean processing time / legal limit: the compression achieved.
+    pub achieved_legal_ratio: Option<f64>,
+    /// Pauses for special procedures.
+    pub pauses: CountDays,
+    /// Extensions granted.
+    pub extensions: CountDays,
+    /// Correction notices per concluded case.
+    pub corrections_per_case: Option<f64>,
+    /// Cases that needed more than one correction notice (一次性告知 not achieved).
+    pub cases_with_second_notice: i64,
+    /// Visits per concluded case.
+    pub visits_per_case: Option<f64>,
+    /// The service's maximum visits (0: 零跑腿, 1: 最多跑一次).
+    pub max_visits: u32,
+    /// Cases with more visits than the maximum.
+    pub cases_over_max_visits: i64,
+    /// Ratings.
+    pub ratings: Ratings,
+    /// The process before the reform, where the definition names one.
+    pub baseline: Option<Process>,
+    /// The process now.
+    pub current: Process,
+}
+
+/// `[from, to)` of office codes under `prefix`, for an index range scan.
+fn office_range(prefix: &str) -> Option<(String, String)> {
+    let mut end: Vec<char> = prefix.chars().collect();
+    let last = end.pop()?;
+    end.push(char::from_u32(last as u32 + 1).unwrap_or(char::MAX));
+    Some((prefix.to_owned(), end.into_iter().collect()))
+}
+
+fn days(unit_secs: i64) -> f64 {
+    #[allow(clippy::cast_precision_loss)]
+    let d = unit_secs as f64 / DAY;
+    (d * 100.0).round() / 100.0
+}
+
+fn ratio(a: i64, b: i64) -> Option<f64> {
+    #[allow(clippy::cast_precision_loss)]
+    (b > 0).then(|| ((a as f64 / b as f64) * 10_000.0).round() / 10_000.0)
+}
+
+/// The value at `share` of the histogram, in days (its bucket's lower bound).
+fn percentile(histogram: &BTreeMap<i64, i64>, total: i64, share: f64) -> Option<f64> {
+    #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
+    let rank = ((total as f64) * share).ceil().max(1.0) as i64;
+    let mut seen = 0;
+    for (bucket, n) in histogram {
+        seen += n;
+        if seen >= rank {
+            #[allow(clippy::cast_precision_loss)]
+            return Some(*bucket as f64 / 10.0);
+        }
+    }
+    None
+}
+
+impl Store {
+    /// Writes the concluded case's facts row (replacing an earlier one).
+    pub(super) async fn sync_facts(
+        &self,
+        txn: &DatabaseTransaction,
+        case_id: &str,
+        state: &CaseState,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let Some(concluded) = state.concluded_at else { return Ok(()) };
+        let max_visits = self.service(&state.service, state.service_version).ok().map(|s| i64::from(s.spec.max_visits));
+        let clock = |c: &Option<engine::clock::Clock>| match c {
+            Some(c) => (Some(c.consumed), Some(c.budget), Some(i32::from(c.within_limit()))),
+            None => (None, None, None),
+        };
+        let (legal_used, legal_budget, legal_on_time) = clock(&state.legal);
+        let (promised_used, promised_budget, promised_on_time) = clock(&state.promised);
+        let (pauses, paused) = state.legal.as_ref().map_or((0, 0), |c| (i64::from(c.pauses), c.paused_total));
+        let extended: u32 = state.extensions.iter().map(|e| e.amount).sum();
+        let outcome = serde_json::to_value(state.outcome).ok().and_then(|v| v.as_str().map(str::to_owned));
+        exec(txn, "DELETE FROM case_facts WHERE case_id = $1", vec![case_id.to_owned().into()]).await?;
+        let columns = [
+            "case_id",
+            "service_code",
+            "office",
+            "received_at",
+            "accepted_at",
+            "concluded_at",
+            "outcome",
+            "legal_used",
+            "legal_budget",
+            "legal_on_time",
+            "promised_used",
+            "promised_budget",
+            "promised_on_time",
+            "pauses",
+            "paused_secs",
+            "extensions",
+            "extension_amount",
+            "corrections",
+            "visits",
+            "max_visits",
+            "rating",
+            "remove_after",
+        ];
+        let values: Vec<sea_orm::Value> = vec![
+            case_id.to_owned().into(),
+            state.service.clone().into(),
+            state.office.clone().into(),
+            millis(state.received_at.unwrap_or(concluded)).into(),
+            state.accepted_at.map(millis).into(),
+            millis(concluded).into(),
+            outcome.unwrap_or_default().into(),
+            legal_used.into(),
+            legal_budget.into(),
+            legal_on_time.into(),
+            promised_used.into(),
+            promised_budget.into(),
+            promised_on_time.into(),
+            pauses.into(),
+            paused.into(),
+            i64::try_from(state.extensions.len()).unwrap_or(0).into(),
+            i64::from(extended).into(),
+            i64::try_from(state.corrections.len()).unwrap_or(0).into(),
+            i64::from(state.visits).into(),
+            max_visits.into(),
+            state.rating.as_ref().map(|r| i32::from(r.score)).into(),
+            millis(now + self.retention).into(),
+        ];
+        exec(txn, &super::sql::insert_rows("case_facts", &columns, 1), values).await?;
+        Ok(())
+    }
+
+    /// The SLA report: one entry per service with cases in the filter's scope and period.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn sla_report(&self, filter: &ReportFilter) -> Result<Vec<ServiceFigures>, StoreError> {
+        let mut values: Vec<sea_orm::Value> = vec![millis(filter.from).into(), millis(filter.to).into()];
+        let mut scope = String::new();
+        if let Some((lo, hi)) = office_range(&filter.office) {
+            values.extend([lo.into(), hi.into()]);
+            scope.push_str(" AND office >= $3 AND office < $4");
+        }
+        if let Some(service) = &filter.service {
+            values.push(service.clone().into());
+            scope.push_str(&format!(" AND service_code = ${}", values.len()));
+        }
+        let mut out: BTreeMap<String, ServiceFigures> = BTreeMap::new();
+        let intake = format!(
+            "SELECT service_code, COUNT(*), COUNT(accepted_at), COUNT(concluded_at) FROM cases \
+             WHERE received_at >= $1 AND received_at < $2{scope} GROUP BY service_code"
+        );
+        for r in all(&self.db, &intake, values.clone()).await? {
+            let f = out.entry(r.try_get_by_index::<String>(0)?).or_default();
+            f.received = r.try_get_by_index(1)?;
+            f.accepted = r.try_get_by_index(2)?;
+            f.concluded_of_received = r.try_get_by_index(3)?;
+            f.open = f.received - f.concluded_of_received;
+        }
+        // PostgreSQL sums BIGINT into NUMERIC: every sum is cast back.
+        let sum = |e: &str| format!("CAST(COALESCE(SUM({e}), 0) AS BIGINT)");
+        let when = |c: &str| sum(&format!("CASE WHEN {c} THEN 1 ELSE 0 END"));
+        let columns = [
+            "COUNT(*)".to_owned(),
+            sum("legal_on_time"),
+            "COUNT(legal_on_time)".to_owned(),
+            sum("promised_on_time"),
+            "COUNT(promised_on_time)".to_owned(),
+            sum("legal_used"),
+            "COALESCE(MAX(legal_used), 0)".to_owned(),
+            "COUNT(legal_used)".to_owned(),
+            sum("pauses"),
+            sum("paused_secs"),
+            sum("extensions"),
+            sum("extension_amount"),
+            sum("corrections"),
+            when("corrections > 1"),
+            sum("visits"),
+            when("visits > max_visits"),
+            "COUNT(rating)".to_owned(),
+            sum("rating"),
+            when("rating = 1"),
+            when("rating = 2"),
+            when("rating = 3"),
+            when("rating = 4"),
+            when("rating = 5"),
+        ];
+        let sums = format!(
+            "SELECT service_code, {} FROM case_facts WHERE concluded_at >= $1 AND concluded_at < $2{scope} \
+             GROUP BY service_code",
+            columns.join(", ")
+        );
+        let mut used_counts = BTreeMap::new();
+        for r in all(&self.db, &sums, values.clone()).await? {
+            let get = |i: usize| r.try_get_by_index::<i64>(i);
+            let code: String = r.try_get_by_index(0)?;
+            let f = out.entry(code.clone()).or_default();
+            f.concluded = get(1)?;
+            f.on_time_legal = ratio(get(2)?, get(3)?);
+            f.on_time_promised = ratio(get(4)?, get(5)?);
+            let (used_sum, used_max, used_n) = (get(6)?, get(7)?, get(8)?);
+            used_counts.insert(code, used_n);
+            if used_n > 0 {
+                f.processing_days.mean = Some(days(used_sum / used_n));
+                f.processing_days.max = Some(days(used_max));
+            }
+            f.pauses = CountDays { count: get(9)?, days: days(get(10)?) };
+            #[allow(clippy::cast_precision_loss)]
+            let extension_days = get(12)? as f64;
+            f.extensions = CountDays { count: get(11)?, days: extension_days };
+            #[allow(clippy::cast_precision_loss)]
+            let per_case =
+                |n: i64| (f.concluded > 0).then(|| ((n as f64 / f.concluded as f64) * 100.0).round() / 100.0);
+            f.corrections_per_case = per_case(get(13)?);
+            f.cases_with_second_notice = get(14)?;
+            f.visits_per_case = per_case(get(15)?);
+            f.cases_over_max_visits = get(16)?;
+            let (rated, score_sum) = (get(17)?, get(18)?);
+            #[allow(clippy::cast_precision_loss)]
+            let mean = (rated > 0).then(|| ((score_sum as f64 / rated as f64) * 100.0).round() / 100.0);
+            let by_score = (19..24).map(get).collect::<Result<Vec<i64>, _>>()?;
+            f.ratings = Ratings { count: rated, mean, bad: by_score[0] + by_score[1], by_score };
+        }
+        let histogram = format!(
+            "SELECT service_code, CAST(legal_used / {BUCKET} AS BIGINT), COUNT(*) FROM case_facts \
+             WHERE concluded_at >= $1 AND concluded_at < $2 AND legal_used IS NOT NULL{scope} \
+             GROUP BY service_code, legal_used / {BUCKET}"
+        );
+        let mut histograms: BTreeMap<String, BTreeMap<i64, i64>> = BTreeMap::new();
+        for r in all(&self.db, &histogram, values).await? {
+            let code: String = r.try_get_by_index(0)?;
+            histograms.entry(code).or_default().insert(r.try_get_by_index(1)?, r.try_get_by_index(2)?);
+        }
+        for (code, f) in &mut out {
+            if let (Some(h), Some(n)) = (histograms.get(code), used_counts.get(code)) {
+                f.processing_days.median = percentile(h, *n, 0.5);
+                f.processing_days.p90 = percentile(h, *n, 0.9);
+            }
+            f.service.clone_from(code);
+            if let Ok(service) = self.latest(code) {
+                self.describe(&service, f);
+            }
+        }
+        Ok(out.into_values().collect())
+    }
+
+    /// The definition's side of the figures: limits, ratios, steps before and after.
+    fn describe(&self, service: &engine::Service, f: &mut ServiceFigures) {
+        let spec = &service.spec;
+        f.service_name.clone_from(&spec.name);
+        f.legal_days = spec.limits.legal.amount;
+        f.promised_days = spec.limits.promised.amount;
+        f.max_visits = spec.max_visits;
+        if spec.limits.legal.unit == spec.limits.promised.unit {
+            f.promised_legal_ratio = ratio(i64::from(f.promised_days), i64::from(f.legal_days));
+        }
+        #[allow(clippy::cast_precision_loss)]
+        if let Some(mean) = f.processing_days.mean
+            && f.legal_days > 0
+        {
+            f.achieved_legal_ratio = Some(((mean / f64::from(f.legal_days)) * 10_000.0).round() / 10_000.0);
+        }
+        let tasks = spec.steps.iter().filter(|s| matches!(s.kind, engine::definition::steps::StepKind::Task(_)));
+        f.current = Process { steps: tasks.map(|s| s.name.clone()).collect(), promised_days: Some(f.promised_days) };
+        f.baseline = spec.baseline.as_ref().map(|b| Process {
+            steps: b.steps.iter().map(|s| s.name.clone()).collect(),
+            promised_days: b.promised.map(|l| l.amount),
+        });
+    }
+}
+
+/// An open case past (or near) its deadline.
+#[derive(Debug, Clone)]
+pub struct LateCase {
+    /// The case.
+    pub case_id: String,
+    /// Its service.
+    pub service: String,
+    /// Its office.
+    pub office: String,
+    /// `warning` or `overdue`.
+    pub level: String,
+    /// The promised deadline, while the clock runs.
+    pub promised_deadline: Option<DateTime<Utc>>,
+    /// The legal deadline, while the clock runs.
+    pub legal_deadline: Option<DateTime<Utc>>,
+}
+
+impl Store {
+    /// Open cases at `level` in the office's scope, the latest first (earliest deadline).
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn late_cases(&self, office: &str, level: &str, first: u32) -> Result<Vec<LateCase>, StoreError> {
+        let mut values: Vec<sea_orm::Value> = vec![level.to_owned().into()];
+        let mut scope = String::new();
+        if let Some((lo, hi)) = office_range(office) {
+            values.extend([lo.into(), hi.into()]);
+            scope.push_str(" AND office >= $2 AND office < $3");
+        }
+        let sql = format!(
+            "SELECT id, service_code, office, level, promised_deadline, legal_deadline FROM cases \
+             WHERE concluded_at IS NULL AND level = $1{scope} \
+             ORDER BY COALESCE(promised_deadline, legal_deadline), id LIMIT {}",
+            first.min(500)
+        );
+        let rows = all(&self.db, &sql, values).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            out.push(LateCase {
+                case_id: r.try_get_by_index(0)?,
+                service: r.try_get_by_index(1)?,
+                office: r.try_get_by_index(2)?,
+                level: r.try_get_by_index(3)?,
+                promised_deadline: r.try_get_by_index::<Option<i64>>(4)?.map(super::sql::instant),
+                legal_deadline: r.try_get_by_index::<Option<i64>>(5)?.map(super::sql::instant),
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// Most rows one case-list export holds.
+pub const MAX_EXPORT_ROWS: u32 = 200_000;
+
+impl Store {
+    /// The cases received in the filter's period and scope, oldest first, for export: ids,
+    /// service, office, status, level, outcome and instants (no personal data). At most
+    /// [`MAX_EXPORT_ROWS`].
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn case_rows(&self, filter: &ReportFilter) -> Result<Vec<Vec<String>>, StoreError> {
+        let mut values: Vec<sea_orm::Value> = vec![millis(filter.from).into(), millis(filter.to).into()];
+        let mut scope = String::new();
+        if let Some((lo, hi)) = office_range(&filter.office) {
+            values.extend([lo.into(), hi.into()]);
+            scope.push_str(" AND office >= $3 AND office < $4");
+        }
+        if let Some(service) = &filter.service {
+            values.push(service.clone().into());
+            scope.push_str(&format!(" AND service_code = ${}", values.len()));
+        }
+        let sql = format!(
+            "SELECT id, service_code, office, status, level, outcome, received_at, accepted_at, concluded_at, \
+             promised_deadline, legal_deadline FROM cases WHERE received_at >= $1 AND received_at < $2{scope} \
+             ORDER BY received_at, id LIMIT {MAX_EXPORT_ROWS}"
+        );
+        let at = |v: Option<i64>| v.map(|ms| super::sql::instant(ms).to_rfc3339()).unwrap_or_default();
+        let mut out = Vec::new();
+        for r in all(&self.db, &sql, values).await? {
+            let mut row: Vec<String> = Vec::with_capacity(11);
+            for i in 0..5 {
+                row.push(r.try_get_by_index::<String>(i)?);
+            }
+            row.push(r.try_get_by_index::<Option<String>>(5)?.unwrap_or_default());
+            for i in 6..11 {
+                row.push(at(r.try_get_by_index::<Option<i64>>(i)?));
+            }
+            out.push(row);
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offices_are_ranges_and_percentiles_read_the_histogram() {
+        assert_eq!(office_range("4101"), Some(("4101".into(), "4102".into())));
+        assert_eq!(office_range(""), None);
+        let h: BTreeMap<i64, i64> = [(10, 5), (20, 4), (90, 1)].into();
+        assert_eq!(percentile(&h, 10, 0.5), Some(1.0));
+        assert_eq!(percentile(&h, 10, 0.9), Some(2.0));
+        assert_eq!(percentile(&h, 10, 1.0), Some(9.0));
+    }
+}

@@ -1,0 +1,57 @@
+//! The auditors' facts: one row per concluded case with what the SLA report aggregates
+//! (clock use net of pauses against the legal and promised budgets, pauses, extensions,
+//! correction notices, visits, rating), so a province-wide report is one grouped scan of
+//! narrow rows instead of a read of every case's state.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::{big_integer, big_integer_null, integer, integer_null, string};
+
+/// Adds `case_facts` with its report index.
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table("case_facts")
+                    .col(string("case_id").primary_key())
+                    .col(string("service_code"))
+                    .col(string("office"))
+                    .col(big_integer("received_at"))
+                    .col(big_integer_null("accepted_at"))
+                    .col(big_integer("concluded_at"))
+                    .col(string("outcome"))
+                    // Base seconds (working seconds for working-day limits) used and allowed.
+                    .col(big_integer_null("legal_used"))
+                    .col(big_integer_null("legal_budget"))
+                    .col(integer_null("legal_on_time"))
+                    .col(big_integer_null("promised_used"))
+                    .col(big_integer_null("promised_budget"))
+                    .col(integer_null("promised_on_time"))
+                    .col(integer("pauses"))
+                    .col(big_integer("paused_secs"))
+                    .col(integer("extensions"))
+                    .col(integer("extension_amount"))
+                    .col(integer("corrections"))
+                    .col(integer("visits"))
+                    .col(integer_null("max_visits"))
+                    .col(integer_null("rating"))
+                    .col(big_integer_null("remove_after"))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("case_facts_report")
+                    .table("case_facts")
+                    .col("office")
+                    .col("concluded_at")
+                    .to_owned(),
+            )
+            .await
+    }
+}
