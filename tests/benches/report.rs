@@ -55,7 +55,7 @@ const FACTS: [&str; 22] = [
     "remove_after",
 ];
 
-const CASES: [&str; 13] = [
+const CASES: [&str; 14] = [
     "id",
     "service_code",
     "service_version",
@@ -69,6 +69,7 @@ const CASES: [&str; 13] = [
     "accepted_at",
     "concluded_at",
     "state",
+    "updated_at",
 ];
 
 fn env_usize(name: &str, default: usize) -> usize {
@@ -130,7 +131,7 @@ async fn fill(store: &Store, n: usize) {
                     rating.into(),
                     (concluded + 86_400_000 * 365 * 30).into(),
                 ]);
-                cases.extend::<[sea_orm::Value; 13]>([
+                cases.extend::<[sea_orm::Value; 14]>([
                     id.into(),
                     service.into(),
                     1_i32.into(),
@@ -144,6 +145,7 @@ async fn fill(store: &Store, n: usize) {
                     (received + 3_600_000).into(),
                     concluded.into(),
                     "{}".into(),
+                    concluded.into(),
                 ]);
             }
             exec(&txn, &insert_rows("case_facts", &FACTS, rows), facts).await.unwrap();
