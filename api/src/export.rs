@@ -34,7 +34,8 @@ pub fn sla_csv(services: &[ServiceFigures]) -> String {
                 on_time_promised,days_mean,days_median,days_p90,days_max,legal_days,promised_days,\
                 promised_legal_ratio,achieved_legal_ratio,pauses,pause_days,extensions,extension_days,\
                 corrections_per_case,cases_with_second_notice,visits_per_case,max_visits,cases_over_max_visits,\
-                ratings,rating_mean,rated_1,rated_2,rated_3,rated_4,rated_5,bad_ratings";
+                ratings,rating_mean,rated_1,rated_2,rated_3,rated_4,rated_5,bad_ratings,\
+                follow_ups,follow_ups_open,follow_ups_overdue,follow_ups_closed,follow_ups_closed_late";
     out.push_str(head);
     out.push_str("\r\n");
     for s in services {
@@ -71,6 +72,8 @@ pub fn sla_csv(services: &[ServiceFigures]) -> String {
         ];
         row.extend(s.ratings.by_score.iter().map(ToString::to_string));
         row.push(s.ratings.bad.to_string());
+        let f = &s.follow_ups;
+        row.extend([f.opened, f.open, f.overdue, f.closed, f.closed_late].iter().map(ToString::to_string));
         line(&mut out, &row);
     }
     out

@@ -1,10 +1,10 @@
 //! The auditors' facts: one row per concluded case with what the SLA report aggregates
 //! (clock use net of pauses against the legal and promised budgets, pauses, extensions,
-//! correction notices, visits, rating), so a province-wide report is one grouped scan of
+//! correction notices, visits, rating and its follow-up), so a province-wide report is one grouped scan of
 //! narrow rows instead of a read of every case's state.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::{big_integer, big_integer_null, integer, integer_null, string};
+use sea_orm_migration::schema::{big_integer, big_integer_null, integer, integer_null, string, string_null};
 
 /// Adds `case_facts` with its report index.
 #[derive(DeriveMigrationName)]
@@ -39,6 +39,8 @@ impl MigrationTrait for Migration {
                     .col(integer("visits"))
                     .col(integer_null("max_visits"))
                     .col(integer_null("rating"))
+                    // The follow-up of a bad rating: open, overdue, closed, closed_late.
+                    .col(string_null("follow_up"))
                     .col(big_integer_null("remove_after"))
                     .to_owned(),
             )

@@ -43,6 +43,11 @@ async fn the_demo_fills_queues_with_urgent_work_and_concludes_some_cases() {
         let queue = api.ok(&clerk, QUEUE, json!({})).await["nodes"].clone();
         assert_eq!(queue, json!([]), "{n}");
 
+        // The 差评 on a concluded transfer is in the receiving bureau's queue to follow up.
+        let bureau = token("li.jyj", &["bureau_registrar"], "110105");
+        let queue = api.ok(&bureau, QUEUE, json!({})).await["nodes"].clone();
+        assert!(queue.as_array().unwrap().iter().any(|t| t["stepName"] == "差评回访整改"), "{n}: {queue}");
+
         // Concluded cases: a guardian's transfer is done and rated.
         let guardian = token("guardian-5", &["applicant"], "");
         let mine = api.ok(&guardian, "{ myCases { publicStatus outcome } }", json!({})).await;

@@ -92,6 +92,7 @@ const REPORT: &str = "query($f: SlaFilter!) { slaReport(filter: $f) { office fro
     processingDays { mean median p90 max } legalDays promisedDays promisedLegalRatio achievedLegalRatio \
     pauses { count days } extensions { count days } correctionsPerCase casesWithSecondNotice \
     visitsPerCase maxVisits casesOverMaxVisits ratings { count mean byScore bad } \
+    followUps { opened open overdue closed closedLate } \
     baseline { steps promisedDays } current { steps promisedDays } } } }";
 
 #[tokio::test]
@@ -166,6 +167,11 @@ async fn the_sla_report_gives_the_figures_worked_out_by_hand() {
         assert_eq!((f["visitsPerCase"].as_f64(), f["maxVisits"].as_i64()), (Some(0.67), Some(0)), "{n}");
         assert_eq!(f["casesOverMaxVisits"], 1, "{n}");
         assert_eq!(f["ratings"], json!({ "count": 3, "mean": 3.67, "byScore": [0, 1, 0, 1, 1], "bad": 1 }), "{n}");
+        assert_eq!(
+            f["followUps"],
+            json!({ "opened": 1, "open": 0, "overdue": 1, "closed": 0, "closedLate": 0 }),
+            "{n}: 乙's 差评 opened a follow-up whose 15 working days have long passed"
+        );
         assert_eq!(f["baseline"], serde_json::Value::Null, "{n}: no baseline in this definition");
         assert!(f["current"]["steps"].as_array().unwrap().len() >= 5, "{n}: {f}");
 
@@ -179,6 +185,23 @@ async fn the_sla_report_gives_the_figures_worked_out_by_hand() {
         let (code, message) = api.refused(&auditor, REPORT, json!({ "f": { "from": "2026-3-1x" } })).await;
         assert_eq!(code, "BAD_USER_INPUT", "{n}");
         assert!(message.starts_with("filter.from"), "{n}: {message}");
+
+        // The window clerk finds the follow-up in the queue and closes it, late.
+        let window = token("window_clerk-1", &["window_clerk"], "410105");
+        let queue = api.ok(&window, "{ tasks { nodes { caseId taskId step stepName level } } }", json!({})).await;
+        let follow =
+            queue["nodes"].as_array().unwrap().iter().find(|t| t["step"] == "rating_follow_up").unwrap().clone();
+        assert_eq!(
+            (follow["caseId"].as_str(), follow["stepName"].as_str()),
+            (Some(b.case.as_str()), Some("差评回访整改"))
+        );
+        assert_eq!(follow["level"], "overdue", "{n}");
+        let close = "mutation($c: String!, $t: Int!) { completeTask(caseId: $c, taskId: $t, action: \"close\", data: {note: \"已电话回访，约定整改\"}) { status tasks { step } } }";
+        let closed = api.ok(&window, close, json!({ "c": b.case, "t": follow["taskId"] })).await;
+        assert_eq!(closed, json!({ "status": "concluded", "tasks": [] }), "{n}");
+        let report = api.ok(&auditor, REPORT, march.clone()).await;
+        let follow_ups = &report["services"][0]["followUps"];
+        assert_eq!((follow_ups["closedLate"].as_i64(), follow_ups["overdue"].as_i64()), (Some(1), Some(0)), "{n}");
 
         // The same report and the case list as CSV, in the same scope.
         let get = |path: &str, who: Option<&str>| {

@@ -67,6 +67,21 @@ pub struct Ratings {
     pub bad: i64,
 }
 
+/// Follow-ups of bad ratings (差评回访整改) on the cases concluded in the period.
+#[derive(Debug, Clone, Default, async_graphql::SimpleObject)]
+pub struct FollowUps {
+    /// Opened.
+    pub opened: i64,
+    /// Open, within their limit.
+    pub open: i64,
+    /// Open past their limit.
+    pub overdue: i64,
+    /// Closed within their limit.
+    pub closed: i64,
+    /// Closed late.
+    pub closed_late: i64,
+}
+
 /// Steps and promised limit of a process (before or after the reform).
 #[derive(Debug, Clone, Default, async_graphql::SimpleObject)]
 pub struct Process {
@@ -123,6 +138,8 @@ pub struct ServiceFigures {
     pub cases_over_max_visits: i64,
     /// Ratings.
     pub ratings: Ratings,
+    /// Follow-ups of bad ratings.
+    pub follow_ups: FollowUps,
     /// The process before the reform, where the definition names one.
     pub baseline: Option<Process>,
     /// The process now.
@@ -206,8 +223,11 @@ impl Store {
             "visits",
             "max_visits",
             "rating",
+            "follow_up",
             "remove_after",
         ];
+        let follow_up =
+            state.follow_up.and_then(|f| serde_json::to_value(f).ok()).and_then(|v| v.as_str().map(str::to_owned));
         let values: Vec<sea_orm::Value> = vec![
             case_id.to_owned().into(),
             state.service.clone().into(),
@@ -230,6 +250,7 @@ impl Store {
             i64::from(state.visits).into(),
             max_visits.into(),
             state.rating.as_ref().map(|r| i32::from(r.score)).into(),
+            follow_up.into(),
             millis(now + self.retention).into(),
         ];
         exec(txn, &super::sql::insert_rows("case_facts", &columns, 1), values).await?;
@@ -290,6 +311,11 @@ impl Store {
             when("rating = 3"),
             when("rating = 4"),
             when("rating = 5"),
+            when("follow_up IS NOT NULL"),
+            when("follow_up = 'open'"),
+            when("follow_up = 'overdue'"),
+            when("follow_up = 'closed'"),
+            when("follow_up = 'closed_late'"),
         ];
         let sums = format!(
             "SELECT service_code, {} FROM case_facts WHERE concluded_at >= $1 AND concluded_at < $2{scope} \
@@ -326,6 +352,13 @@ impl Store {
             let mean = (rated > 0).then(|| ((score_sum as f64 / rated as f64) * 100.0).round() / 100.0);
             let by_score = (19..24).map(get).collect::<Result<Vec<i64>, _>>()?;
             f.ratings = Ratings { count: rated, mean, bad: by_score[0] + by_score[1], by_score };
+            f.follow_ups = FollowUps {
+                opened: get(24)?,
+                open: get(25)?,
+                overdue: get(26)?,
+                closed: get(27)?,
+                closed_late: get(28)?,
+            };
         }
         let histogram = format!(
             "SELECT service_code, CAST(legal_used / {BUCKET} AS BIGINT), COUNT(*) FROM case_facts \

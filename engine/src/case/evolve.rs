@@ -49,6 +49,9 @@ pub fn evolve(state: &mut CaseState, event: &Event) {
             state.status = Status::InProgress;
         }
         Event::TaskOpened { task } => {
+            if task.step == super::state::FOLLOW_UP_STEP {
+                state.follow_up = Some(super::state::FollowUp::Open);
+            }
             state.next_id = state.next_id.max(task.id + 1);
             state.tasks.insert(task.id, task.clone());
         }
@@ -57,7 +60,12 @@ pub fn evolve(state: &mut CaseState, event: &Event) {
                 t.claimed_by = Some(by.clone());
             }
         }
-        Event::TaskCompleted { task, data, .. } => {
+        Event::TaskCompleted { task, step, data, .. } => {
+            if step == super::state::FOLLOW_UP_STEP {
+                use super::state::FollowUp;
+                let late = state.follow_up == Some(FollowUp::Overdue);
+                state.follow_up = Some(if late { FollowUp::ClosedLate } else { FollowUp::Closed });
+            }
             state.tasks.remove(task);
             if !data.is_empty() {
                 std::sync::Arc::make_mut(&mut state.data).extend(data.iter().map(|(k, v)| (k.clone(), v.clone())));
@@ -116,6 +124,12 @@ pub fn evolve(state: &mut CaseState, event: &Event) {
             }
         }
         Event::LevelChanged { clock, level } => {
+            if let super::state::ClockRef::Task(id) = clock
+                && *level == crate::clock::Level::Overdue
+                && state.tasks.get(id).is_some_and(|t| t.step == super::state::FOLLOW_UP_STEP)
+            {
+                state.follow_up = Some(super::state::FollowUp::Overdue);
+            }
             if let Some(c) = clock_mut(state, *clock) {
                 c.level = *level;
                 if *level != crate::clock::Level::Normal {

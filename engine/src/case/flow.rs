@@ -148,7 +148,9 @@ impl<'a> Tx<'a> {
     }
 
     pub(super) fn claim(&mut self, id: u32) -> Result<(), EngineError> {
-        self.require_status("claimTask", &[Status::InProgress, Status::Paused])?;
+        if !self.is_follow_up(id) {
+            self.require_status("claimTask", &[Status::InProgress, Status::Paused])?;
+        }
         let task = self.state.tasks.get(&id).ok_or(EngineError::TaskNotFound(id))?;
         self.authorize_task(task)?;
         if task.claimed_by.as_deref() == Some(self.actor().user.as_str()) {
@@ -164,6 +166,9 @@ impl<'a> Tx<'a> {
         action: &str,
         data: &serde_json::Map<String, serde_json::Value>,
     ) -> Result<(), EngineError> {
+        if self.is_follow_up(id) {
+            return self.close_follow_up(id, action, data);
+        }
         self.require_status("completeTask", &[Status::InProgress, Status::Paused])?;
         let task = self.state.tasks.get(&id).ok_or(EngineError::TaskNotFound(id))?;
         self.authorize_task(task)?;
@@ -195,6 +200,41 @@ impl<'a> Tx<'a> {
         }
         let by = self.actor().user.clone();
         self.complete(id, chosen, data, by)
+    }
+
+    fn is_follow_up(&self, id: u32) -> bool {
+        self.state.tasks.get(&id).is_some_and(|t| t.step == super::state::FOLLOW_UP_STEP)
+    }
+
+    /// Closes the follow-up of a bad rating: action `close`, with an optional `note` of
+    /// what was done. The case stays concluded.
+    fn close_follow_up(
+        &mut self,
+        id: u32,
+        action: &str,
+        data: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<(), EngineError> {
+        let task = self.state.tasks.get(&id).ok_or(EngineError::TaskNotFound(id))?;
+        self.authorize_task(task)?;
+        if action != "close" {
+            return Err(EngineError::UnknownAction(action.to_owned()));
+        }
+        if let Some((name, _)) = data.iter().find(|(k, v)| k.as_str() != "note" || !v.is_string()) {
+            let message = if name == "note" { "must be string" } else { "not an output of this step" };
+            return Err(EngineError::BadData { field: format!("data.{name}"), message: message.into() });
+        }
+        let mut recorded = serde_json::Map::new();
+        if let Some(note) = data.get("note") {
+            recorded.insert("follow_up_note".to_owned(), note.clone());
+        }
+        self.emit(Event::TaskCompleted {
+            task: id,
+            step: super::state::FOLLOW_UP_STEP.to_owned(),
+            action: action.to_owned(),
+            data: recorded,
+            by: self.actor().user.clone(),
+        });
+        Ok(())
     }
 
     /// Completes a task (by a person, or by the system on timeout) and moves on.

@@ -204,6 +204,23 @@ pub struct Rating {
     pub comment: String,
 }
 
+/// The step id of the task a bad rating opens (not a step of the definition).
+pub const FOLLOW_UP_STEP: &str = "rating_follow_up";
+
+/// Where the follow-up of a bad rating stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FollowUp {
+    /// Open, within its limit.
+    Open,
+    /// Open past its limit.
+    Overdue,
+    /// Closed within its limit.
+    Closed,
+    /// Closed after its limit had passed.
+    ClosedLate,
+}
+
 /// A case, as its events made it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CaseState {
@@ -259,6 +276,9 @@ pub struct CaseState {
     pub visits: u32,
     /// The rating, once given.
     pub rating: Option<Rating>,
+    /// The office's follow-up of a bad rating (差评回访整改), once one was opened.
+    #[serde(default)]
+    pub follow_up: Option<FollowUp>,
     /// How it ended.
     pub outcome: Option<Outcome>,
     /// The end step reached, for its label.

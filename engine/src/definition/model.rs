@@ -121,11 +121,33 @@ pub enum OnlineLevel {
 pub struct Sla {
     /// Share of a limit, in percent, after which a clock turns yellow (预警).
     pub warn_at_percent: u32,
+    /// A rating at or below this score (差评) opens a follow-up task for the office.
+    #[serde(default = "default_bad_rating")]
+    pub bad_rating_at_most: u8,
+    /// The follow-up's limit (local practice: 15 working days).
+    #[serde(default = "default_follow_up_limit")]
+    pub follow_up_limit: Limit,
+    /// The role that follows up a bad rating; the intake role when not given.
+    #[serde(default)]
+    pub follow_up_role: Option<String>,
+}
+
+fn default_bad_rating() -> u8 {
+    2
+}
+
+fn default_follow_up_limit() -> Limit {
+    Limit { amount: 15, unit: crate::limit::Unit::WorkingDays }
 }
 
 impl Default for Sla {
     fn default() -> Self {
-        Self { warn_at_percent: 80 }
+        Self {
+            warn_at_percent: 80,
+            bad_rating_at_most: default_bad_rating(),
+            follow_up_limit: default_follow_up_limit(),
+            follow_up_role: None,
+        }
     }
 }
 

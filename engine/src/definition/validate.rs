@@ -125,6 +125,9 @@ impl<'a> Checker<'a> {
             }
         }
         self.role("intake_role", &spec.intake_role);
+        if let Some(role) = &spec.sla.follow_up_role {
+            self.role("sla.follow_up_role", role);
+        }
         if let Some(ext) = &spec.extension {
             self.role("extension.role", &ext.role);
         }
