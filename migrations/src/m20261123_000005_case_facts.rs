@@ -6,7 +6,7 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{big_integer, big_integer_null, integer, integer_null, string, string_null};
 
-/// Adds `case_facts` with its report index.
+/// Adds `case_facts` and `step_facts` with their report indexes.
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -43,6 +43,30 @@ impl MigrationTrait for Migration {
                     .col(string_null("follow_up"))
                     .col(big_integer_null("remove_after"))
                     .to_owned(),
+            )
+            .await?;
+        // One row per completed task: the per-step figures (time on the step clock).
+        manager
+            .create_table(
+                Table::create()
+                    .table("step_facts")
+                    .col(string("case_id"))
+                    .col(integer("task_id"))
+                    .col(string("service_code"))
+                    .col(string("step"))
+                    .col(string("office"))
+                    .col(big_integer("opened_at"))
+                    .col(big_integer("closed_at"))
+                    .col(big_integer_null("used"))
+                    .col(big_integer_null("budget"))
+                    .col(integer_null("on_time"))
+                    .primary_key(Index::create().col("case_id").col("task_id"))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create().name("step_facts_report").table("step_facts").col("office").col("closed_at").to_owned(),
             )
             .await?;
         manager

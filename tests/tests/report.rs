@@ -93,6 +93,7 @@ const REPORT: &str = "query($f: SlaFilter!) { slaReport(filter: $f) { office fro
     pauses { count days } extensions { count days } correctionsPerCase casesWithSecondNotice \
     visitsPerCase maxVisits casesOverMaxVisits ratings { count mean byScore bad } \
     followUps { opened open overdue closed closedLate } \
+    steps { step stepName completed onTime meanDays maxDays limitDays } \
     baseline { steps promisedDays } current { steps promisedDays } } } }";
 
 #[tokio::test]
@@ -172,6 +173,18 @@ async fn the_sla_report_gives_the_figures_worked_out_by_hand() {
             json!({ "opened": 1, "open": 0, "overdue": 1, "closed": 0, "closedLate": 0 }),
             "{n}: 乙's 差评 opened a follow-up whose 15 working days have long passed"
         );
+        // Per step, in the definition's order, by the office that did it.
+        let steps: Vec<(&str, i64)> = f["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| (s["step"].as_str().unwrap(), s["completed"].as_i64().unwrap()))
+            .collect();
+        let expected = ["site_inspection", "expert_evaluation", "leadership_review", "decision", "online_approval"]
+            .map(|s| (s, 3));
+        assert_eq!(steps, expected, "{n}: {}", f["steps"]);
+        assert_eq!(f["steps"][0]["stepName"], "实地考察", "{n}: {}", f["steps"][0]);
+        assert!(f["steps"][0]["onTime"].is_number() && f["steps"][0]["meanDays"].is_number(), "{n}");
         assert_eq!(f["baseline"], serde_json::Value::Null, "{n}: no baseline in this definition");
         assert!(f["current"]["steps"].as_array().unwrap().len() >= 5, "{n}: {f}");
 

@@ -67,6 +67,26 @@ pub struct Ratings {
     pub bad: i64,
 }
 
+/// One step's figures: tasks at it completed in the period, in the scope (by the task's
+/// own office, so each office of a transfer answers for its own step).
+#[derive(Debug, Clone, Default, async_graphql::SimpleObject)]
+pub struct StepFigures {
+    /// Step id.
+    pub step: String,
+    /// 环节名称.
+    pub step_name: String,
+    /// Tasks completed.
+    pub completed: i64,
+    /// Share completed within the step's limit, 0 to 1 (steps with a limit).
+    pub on_time: Option<f64>,
+    /// Mean time on the step clock, in days (working days for working-day limits).
+    pub mean_days: Option<f64>,
+    /// Longest.
+    pub max_days: Option<f64>,
+    /// The step's limit in days, as defined.
+    pub limit_days: Option<u32>,
+}
+
 /// Follow-ups of bad ratings (差评回访整改) on the cases concluded in the period.
 #[derive(Debug, Clone, Default, async_graphql::SimpleObject)]
 pub struct FollowUps {
@@ -140,6 +160,8 @@ pub struct ServiceFigures {
     pub ratings: Ratings,
     /// Follow-ups of bad ratings.
     pub follow_ups: FollowUps,
+    /// Per step, in the definition's order.
+    pub steps: Vec<StepFigures>,
     /// The process before the reform, where the definition names one.
     pub baseline: Option<Process>,
     /// The process now.
@@ -257,6 +279,50 @@ impl Store {
         Ok(())
     }
 
+    /// Records a completed task for the per-step figures.
+    pub(super) async fn record_step(
+        &self,
+        txn: &DatabaseTransaction,
+        case_id: &str,
+        state: &CaseState,
+        task: &engine::case::state::Task,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let calendar = self.calendar();
+        let used = match &task.clock {
+            Some(c) => Some(c.elapsed(now, &calendar).map_err(|e| StoreError::Corrupt(e.to_string()))?),
+            None => None,
+        };
+        let budget = task.clock.as_ref().map(|c| c.budget);
+        let on_time = used.zip(budget).map(|(u, b)| i32::from(u <= b));
+        let columns = [
+            "case_id",
+            "task_id",
+            "service_code",
+            "step",
+            "office",
+            "opened_at",
+            "closed_at",
+            "used",
+            "budget",
+            "on_time",
+        ];
+        let values: Vec<sea_orm::Value> = vec![
+            case_id.to_owned().into(),
+            i64::from(task.id).into(),
+            state.service.clone().into(),
+            task.step.clone().into(),
+            task.office.clone().into(),
+            millis(task.opened_at).into(),
+            millis(now).into(),
+            used.into(),
+            budget.into(),
+            on_time.into(),
+        ];
+        exec(txn, &super::sql::insert_rows("step_facts", &columns, 1), values).await?;
+        Ok(())
+    }
+
     /// The SLA report: one entry per service with cases in the filter's scope and period.
     ///
     /// # Errors
@@ -366,9 +432,28 @@ impl Store {
              GROUP BY service_code, legal_used / {BUCKET}"
         );
         let mut histograms: BTreeMap<String, BTreeMap<i64, i64>> = BTreeMap::new();
+        let values_for_steps = values.clone();
         for r in all(&self.db, &histogram, values).await? {
             let code: String = r.try_get_by_index(0)?;
             histograms.entry(code).or_default().insert(r.try_get_by_index(1)?, r.try_get_by_index(2)?);
+        }
+        let steps = format!(
+            "SELECT service_code, step, COUNT(*), CAST(COALESCE(SUM(on_time), 0) AS BIGINT), COUNT(on_time), \
+             CAST(COALESCE(SUM(used), 0) AS BIGINT), COALESCE(MAX(used), 0), COUNT(used) FROM step_facts \
+             WHERE closed_at >= $1 AND closed_at < $2{scope} GROUP BY service_code, step"
+        );
+        for r in all(&self.db, &steps, values_for_steps).await? {
+            let get = |i: usize| r.try_get_by_index::<i64>(i);
+            let code: String = r.try_get_by_index(0)?;
+            let (sum, max, n) = (get(5)?, get(6)?, get(7)?);
+            out.entry(code).or_default().steps.push(StepFigures {
+                step: r.try_get_by_index(1)?,
+                completed: get(2)?,
+                on_time: ratio(get(3)?, get(4)?),
+                mean_days: (n > 0).then(|| days(sum / n)),
+                max_days: (n > 0).then(|| days(max)),
+                ..StepFigures::default()
+            });
         }
         for (code, f) in &mut out {
             if let (Some(h), Some(n)) = (histograms.get(code), used_counts.get(code)) {
@@ -398,6 +483,20 @@ impl Store {
             && f.legal_days > 0
         {
             f.achieved_legal_ratio = Some(((mean / f64::from(f.legal_days)) * 10_000.0).round() / 10_000.0);
+        }
+        let order = |id: &str| spec.steps.iter().position(|s| s.id == id).unwrap_or(usize::MAX);
+        f.steps.sort_by_key(|s| (order(&s.step), s.step.clone()));
+        for s in &mut f.steps {
+            match spec.steps.iter().find(|d| d.id == s.step) {
+                Some(d) => {
+                    s.step_name.clone_from(&d.name);
+                    if let engine::definition::steps::StepKind::Task(t) = &d.kind {
+                        s.limit_days = t.limit.map(|l| l.amount);
+                    }
+                }
+                None if s.step == engine::case::state::FOLLOW_UP_STEP => "差评回访整改".clone_into(&mut s.step_name),
+                None => s.step_name.clone_from(&s.step),
+            }
         }
         let tasks = spec.steps.iter().filter(|s| matches!(s.kind, engine::definition::steps::StepKind::Task(_)));
         f.current = Process { steps: tasks.map(|s| s.name.clone()).collect(), promised_days: Some(f.promised_days) };

@@ -87,6 +87,11 @@ impl Store {
                     )
                     .await?;
                 }
+                Event::TaskCompleted { task, .. } => {
+                    if let Some(t) = before.tasks.get(task) {
+                        self.record_step(txn, case_id, after, t, now).await?;
+                    }
+                }
                 Event::CaseRated { score, comment } => {
                     exec(
                         txn,
