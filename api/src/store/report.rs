@@ -339,9 +339,12 @@ impl Store {
             scope.push_str(&format!(" AND service_code = ${}", values.len()));
         }
         let mut out: BTreeMap<String, ServiceFigures> = BTreeMap::new();
+        // `+received_at`: scope the scan by the office index; after ANALYZE, SQLite would
+        // otherwise skip-scan `(service_code, received_at)` across every office (1 ms
+        // against 100 ms for an office's month over a million cases).
         let intake = format!(
             "SELECT service_code, COUNT(*), COUNT(accepted_at), COUNT(concluded_at) FROM cases \
-             WHERE received_at >= $1 AND received_at < $2{scope} GROUP BY service_code"
+             WHERE +received_at >= $1 AND +received_at < $2{scope} GROUP BY service_code"
         );
         for r in all(&self.db, &intake, values.clone()).await? {
             let f = out.entry(r.try_get_by_index::<String>(0)?).or_default();
