@@ -10,9 +10,11 @@ mod calendar;
 mod certificates;
 mod changes;
 mod command;
+mod facts;
 mod files;
 mod group;
 mod idempotency;
+mod lists;
 mod open;
 mod queue;
 mod read;
@@ -36,10 +38,11 @@ pub use changes::Change;
 pub use command::{Applied, Request};
 pub use files::{MAX_FILE, StoredFile, UploadError};
 pub use idempotency::query_code_hash;
+pub use lists::{LateCase, MAX_EXPORT_ROWS};
 pub use open::Settings;
 pub use queue::{INTAKE_STEP, INTAKE_TASK, QueueCursor, QueueItem};
 pub use read::StoredCase;
-pub use report::{LateCase, MAX_EXPORT_ROWS, ReportFilter, ServiceFigures};
+pub use report::{ReportFilter, ServiceFigures};
 pub use retention::Purged;
 
 /// Why a store operation failed.

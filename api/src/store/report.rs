@@ -1,16 +1,13 @@
-//! The auditors' SLA figures. Each concluded case leaves one narrow row in `case_facts`
-//! (written in the command's transaction when the case concludes, and again when it is
-//! rated or visited afterwards); a report is a few grouped scans over the period's rows:
-//! intake counts from `cases`, conclusion figures and a 0.1-day histogram of processing
-//! times (for median and p90) from `case_facts`.
+//! The auditors' SLA figures: a few grouped scans over the period's rows — intake counts
+//! from `cases`, conclusion figures and a 0.1-day histogram of processing times (for
+//! median and p90) from `case_facts`, per-step figures from `step_facts` (both written by
+//! [`facts`](super::facts)).
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use engine::case::CaseState;
-use sea_orm::DatabaseTransaction;
 
-use super::sql::{all, exec, millis};
+use super::sql::{all, millis};
 use super::{Store, StoreError};
 
 /// Base seconds in a day (a working day for working-day clocks).
@@ -169,7 +166,7 @@ pub struct ServiceFigures {
 }
 
 /// `[from, to)` of office codes under `prefix`, for an index range scan.
-fn office_range(prefix: &str) -> Option<(String, String)> {
+pub(super) fn office_range(prefix: &str) -> Option<(String, String)> {
     let mut end: Vec<char> = prefix.chars().collect();
     let last = end.pop()?;
     end.push(char::from_u32(last as u32 + 1).unwrap_or(char::MAX));
@@ -203,126 +200,6 @@ fn percentile(histogram: &BTreeMap<i64, i64>, total: i64, share: f64) -> Option<
 }
 
 impl Store {
-    /// Writes the concluded case's facts row (replacing an earlier one).
-    pub(super) async fn sync_facts(
-        &self,
-        txn: &DatabaseTransaction,
-        case_id: &str,
-        state: &CaseState,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        let Some(concluded) = state.concluded_at else { return Ok(()) };
-        let max_visits = self.service(&state.service, state.service_version).ok().map(|s| i64::from(s.spec.max_visits));
-        let clock = |c: &Option<engine::clock::Clock>| match c {
-            Some(c) => (Some(c.consumed), Some(c.budget), Some(i32::from(c.within_limit()))),
-            None => (None, None, None),
-        };
-        let (legal_used, legal_budget, legal_on_time) = clock(&state.legal);
-        let (promised_used, promised_budget, promised_on_time) = clock(&state.promised);
-        let (pauses, paused) = state.legal.as_ref().map_or((0, 0), |c| (i64::from(c.pauses), c.paused_total));
-        let extended: u32 = state.extensions.iter().map(|e| e.amount).sum();
-        let outcome = serde_json::to_value(state.outcome).ok().and_then(|v| v.as_str().map(str::to_owned));
-        exec(txn, "DELETE FROM case_facts WHERE case_id = $1", vec![case_id.to_owned().into()]).await?;
-        let columns = [
-            "case_id",
-            "service_code",
-            "office",
-            "received_at",
-            "accepted_at",
-            "concluded_at",
-            "outcome",
-            "legal_used",
-            "legal_budget",
-            "legal_on_time",
-            "promised_used",
-            "promised_budget",
-            "promised_on_time",
-            "pauses",
-            "paused_secs",
-            "extensions",
-            "extension_amount",
-            "corrections",
-            "visits",
-            "max_visits",
-            "rating",
-            "follow_up",
-            "remove_after",
-        ];
-        let follow_up =
-            state.follow_up.and_then(|f| serde_json::to_value(f).ok()).and_then(|v| v.as_str().map(str::to_owned));
-        let values: Vec<sea_orm::Value> = vec![
-            case_id.to_owned().into(),
-            state.service.clone().into(),
-            state.office.clone().into(),
-            millis(state.received_at.unwrap_or(concluded)).into(),
-            state.accepted_at.map(millis).into(),
-            millis(concluded).into(),
-            outcome.unwrap_or_default().into(),
-            legal_used.into(),
-            legal_budget.into(),
-            legal_on_time.into(),
-            promised_used.into(),
-            promised_budget.into(),
-            promised_on_time.into(),
-            pauses.into(),
-            paused.into(),
-            i64::try_from(state.extensions.len()).unwrap_or(0).into(),
-            i64::from(extended).into(),
-            i64::try_from(state.corrections.len()).unwrap_or(0).into(),
-            i64::from(state.visits).into(),
-            max_visits.into(),
-            state.rating.as_ref().map(|r| i32::from(r.score)).into(),
-            follow_up.into(),
-            millis(now + self.retention).into(),
-        ];
-        exec(txn, &super::sql::insert_rows("case_facts", &columns, 1), values).await?;
-        Ok(())
-    }
-
-    /// Records a completed task for the per-step figures.
-    pub(super) async fn record_step(
-        &self,
-        txn: &DatabaseTransaction,
-        case_id: &str,
-        state: &CaseState,
-        task: &engine::case::state::Task,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        let calendar = self.calendar();
-        let used = match &task.clock {
-            Some(c) => Some(c.elapsed(now, &calendar).map_err(|e| StoreError::Corrupt(e.to_string()))?),
-            None => None,
-        };
-        let budget = task.clock.as_ref().map(|c| c.budget);
-        let on_time = used.zip(budget).map(|(u, b)| i32::from(u <= b));
-        let columns = [
-            "case_id",
-            "task_id",
-            "service_code",
-            "step",
-            "office",
-            "opened_at",
-            "closed_at",
-            "used",
-            "budget",
-            "on_time",
-        ];
-        let values: Vec<sea_orm::Value> = vec![
-            case_id.to_owned().into(),
-            i64::from(task.id).into(),
-            state.service.clone().into(),
-            task.step.clone().into(),
-            task.office.clone().into(),
-            millis(task.opened_at).into(),
-            millis(now).into(),
-            used.into(),
-            budget.into(),
-            on_time.into(),
-        ];
-        exec(txn, &super::sql::insert_rows("step_facts", &columns, 1), values).await?;
-        Ok(())
-    }
-
     /// The SLA report: one entry per service with cases in the filter's scope and period.
     ///
     /// # Errors
@@ -507,100 +384,6 @@ impl Store {
             steps: b.steps.iter().map(|s| s.name.clone()).collect(),
             promised_days: b.promised.map(|l| l.amount),
         });
-    }
-}
-
-/// An open case past (or near) its deadline.
-#[derive(Debug, Clone)]
-pub struct LateCase {
-    /// The case.
-    pub case_id: String,
-    /// Its service.
-    pub service: String,
-    /// Its office.
-    pub office: String,
-    /// `warning` or `overdue`.
-    pub level: String,
-    /// The promised deadline, while the clock runs.
-    pub promised_deadline: Option<DateTime<Utc>>,
-    /// The legal deadline, while the clock runs.
-    pub legal_deadline: Option<DateTime<Utc>>,
-}
-
-impl Store {
-    /// Open cases at `level` in the office's scope, the latest first (earliest deadline).
-    ///
-    /// # Errors
-    /// A database error.
-    pub async fn late_cases(&self, office: &str, level: &str, first: u32) -> Result<Vec<LateCase>, StoreError> {
-        let mut values: Vec<sea_orm::Value> = vec![level.to_owned().into()];
-        let mut scope = String::new();
-        if let Some((lo, hi)) = office_range(office) {
-            values.extend([lo.into(), hi.into()]);
-            scope.push_str(" AND office >= $2 AND office < $3");
-        }
-        let sql = format!(
-            "SELECT id, service_code, office, level, promised_deadline, legal_deadline FROM cases \
-             WHERE concluded_at IS NULL AND level = $1{scope} \
-             ORDER BY COALESCE(promised_deadline, legal_deadline), id LIMIT {}",
-            first.min(500)
-        );
-        let rows = all(&self.db, &sql, values).await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            out.push(LateCase {
-                case_id: r.try_get_by_index(0)?,
-                service: r.try_get_by_index(1)?,
-                office: r.try_get_by_index(2)?,
-                level: r.try_get_by_index(3)?,
-                promised_deadline: r.try_get_by_index::<Option<i64>>(4)?.map(super::sql::instant),
-                legal_deadline: r.try_get_by_index::<Option<i64>>(5)?.map(super::sql::instant),
-            });
-        }
-        Ok(out)
-    }
-}
-
-/// Most rows one case-list export holds.
-pub const MAX_EXPORT_ROWS: u32 = 200_000;
-
-impl Store {
-    /// The cases received in the filter's period and scope, oldest first, for export: ids,
-    /// service, office, status, level, outcome and instants (no personal data). At most
-    /// [`MAX_EXPORT_ROWS`].
-    ///
-    /// # Errors
-    /// A database error.
-    pub async fn case_rows(&self, filter: &ReportFilter) -> Result<Vec<Vec<String>>, StoreError> {
-        let mut values: Vec<sea_orm::Value> = vec![millis(filter.from).into(), millis(filter.to).into()];
-        let mut scope = String::new();
-        if let Some((lo, hi)) = office_range(&filter.office) {
-            values.extend([lo.into(), hi.into()]);
-            scope.push_str(" AND office >= $3 AND office < $4");
-        }
-        if let Some(service) = &filter.service {
-            values.push(service.clone().into());
-            scope.push_str(&format!(" AND service_code = ${}", values.len()));
-        }
-        let sql = format!(
-            "SELECT id, service_code, office, status, level, outcome, received_at, accepted_at, concluded_at, \
-             promised_deadline, legal_deadline FROM cases WHERE received_at >= $1 AND received_at < $2{scope} \
-             ORDER BY received_at, id LIMIT {MAX_EXPORT_ROWS}"
-        );
-        let at = |v: Option<i64>| v.map(|ms| super::sql::instant(ms).to_rfc3339()).unwrap_or_default();
-        let mut out = Vec::new();
-        for r in all(&self.db, &sql, values).await? {
-            let mut row: Vec<String> = Vec::with_capacity(11);
-            for i in 0..5 {
-                row.push(r.try_get_by_index::<String>(i)?);
-            }
-            row.push(r.try_get_by_index::<Option<String>>(5)?.unwrap_or_default());
-            for i in 6..11 {
-                row.push(at(r.try_get_by_index::<Option<i64>>(i)?));
-            }
-            out.push(row);
-        }
-        Ok(out)
     }
 }
 
