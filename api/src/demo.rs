@@ -31,6 +31,8 @@ struct Demo<'a> {
     serial: u32,
     /// Ratings to give once the cases have concluded.
     ratings: Vec<(String, String, u8, &'static str)>,
+    /// The cases made.
+    made: Vec<String>,
 }
 
 fn failed(e: impl std::fmt::Display) -> StoreError {
@@ -90,7 +92,7 @@ impl Demo<'_> {
             ..Request::new(case_id.clone(), Actor::applicant(applicant), command, at)
         };
         self.store.execute(&request).await?;
-        self.loaded.cases += 1;
+        self.made.push(case_id.clone());
         Ok(case_id)
     }
 
@@ -130,7 +132,7 @@ const LICENCE_MATERIALS: [&str; 8] = [
 /// # Errors
 /// A command was refused (a definition changed under the demo) or the database failed.
 pub async fn load(store: &Store, now: DateTime<Utc>) -> Result<Loaded, StoreError> {
-    let mut d = Demo { store, now, loaded: Loaded::default(), serial: 0, ratings: Vec::new() };
+    let mut d = Demo { store, now, loaded: Loaded::default(), serial: 0, ratings: Vec::new(), made: Vec::new() };
     transfers(&mut d).await?;
     licences(&mut d).await?;
     teachers(&mut d).await?;
@@ -143,8 +145,12 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> Result<Loaded, StoreErro
     for (case, applicant, score, comment) in std::mem::take(&mut d.ratings) {
         d.rate(&case, &applicant, score, comment).await?;
     }
-    let open: i64 = store.backlog().await?.open_cases.iter().map(|(_, n)| n).sum();
-    d.loaded.concluded = d.loaded.cases.saturating_sub(usize::try_from(open).unwrap_or(0));
+    d.loaded.cases = d.made.len();
+    for case in &d.made {
+        if store.case(case).await?.is_some_and(|s| s.is_concluded()) {
+            d.loaded.concluded += 1;
+        }
+    }
     Ok(d.loaded)
 }
 

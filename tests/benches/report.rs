@@ -14,7 +14,7 @@
 use std::time::{Duration, Instant};
 
 use api::store::sql::{exec, insert_rows};
-use api::store::{ReportFilter, Store};
+use api::store::{CASE_FACT_COLUMNS, ReportFilter, Store};
 use sea_orm::ConnectionTrait;
 use tests::cst;
 
@@ -28,31 +28,6 @@ const SERVICES: [&str; 9] = [
     "JY-GG-0001",
     "JY-GG-0002",
     "JY-XK-0007",
-];
-
-const FACTS: [&str; 22] = [
-    "case_id",
-    "service_code",
-    "office",
-    "received_at",
-    "accepted_at",
-    "concluded_at",
-    "outcome",
-    "legal_used",
-    "legal_budget",
-    "legal_on_time",
-    "promised_used",
-    "promised_budget",
-    "promised_on_time",
-    "pauses",
-    "paused_secs",
-    "extensions",
-    "extension_amount",
-    "corrections",
-    "visits",
-    "max_visits",
-    "rating",
-    "remove_after",
 ];
 
 const CASES: [&str; 14] = [
@@ -96,7 +71,7 @@ async fn fill(store: &Store, n: usize) {
         let end = (i + txn_every).min(n);
         while i < end {
             let rows = batch.min(end - i);
-            let mut facts: Vec<sea_orm::Value> = Vec::with_capacity(rows * FACTS.len());
+            let mut facts: Vec<sea_orm::Value> = Vec::with_capacity(rows * CASE_FACT_COLUMNS.len());
             let mut cases: Vec<sea_orm::Value> = Vec::with_capacity(rows * CASES.len());
             for k in i..i + rows {
                 let r = mix(k as u64);
@@ -107,7 +82,7 @@ async fn fill(store: &Store, n: usize) {
                 let received = concluded - used * 2 - 3_600_000;
                 let id = format!("{k:016x}");
                 let rating = if r.is_multiple_of(3) { Some(1 + ((r >> 12) % 5) as i32) } else { None };
-                facts.extend::<[sea_orm::Value; 22]>([
+                facts.extend::<[sea_orm::Value; 23]>([
                     id.clone().into(),
                     service.into(),
                     office.clone().into(),
@@ -129,6 +104,7 @@ async fn fill(store: &Store, n: usize) {
                     (((r >> 56) % 2) as i32).into(),
                     1_i32.into(),
                     rating.into(),
+                    None::<String>.into(),
                     (concluded + 86_400_000 * 365 * 30).into(),
                 ]);
                 cases.extend::<[sea_orm::Value; 14]>([
@@ -148,7 +124,7 @@ async fn fill(store: &Store, n: usize) {
                     concluded.into(),
                 ]);
             }
-            exec(&txn, &insert_rows("case_facts", &FACTS, rows), facts).await.unwrap();
+            exec(&txn, &insert_rows("case_facts", &CASE_FACT_COLUMNS, rows), facts).await.unwrap();
             exec(&txn, &insert_rows("cases", &CASES, rows), cases).await.unwrap();
             i += rows;
         }

@@ -82,11 +82,7 @@ impl QueueTask {
         if self.step == crate::store::INTAKE_STEP {
             return Some("受理".to_owned());
         }
-        if self.step == engine::case::state::FOLLOW_UP_STEP {
-            return Some("差评回访整改".to_owned());
-        }
-        let service = store(ctx).latest(&self.service).ok()?;
-        service.spec.steps.iter().find(|s| s.id == self.step).map(|s| s.name.clone())
+        store(ctx).latest(&self.service).ok()?.step_name(&self.step).map(str::to_owned)
     }
 }
 

@@ -34,10 +34,6 @@ struct Notice {
 }
 
 impl Change {
-    fn of(applied: &Applied, tasks: Vec<QueueItem>) -> Self {
-        Self { case_id: applied.case_id.clone(), office: applied.state.office.clone(), seq: applied.seq, tasks }
-    }
-
     fn encode(&self, origin: &str) -> String {
         serde_json::to_string(&Notice { origin: origin.to_owned(), change: self.clone() }).unwrap_or_default()
     }
@@ -55,24 +51,24 @@ impl Store {
         self.changes.subscribe()
     }
 
-    /// Tells this node's subscribers (after commit).
+    /// What a command changed, with the case's open work after it.
+    fn change_of(&self, applied: &Applied) -> Change {
+        let tasks: Vec<QueueItem> =
+            self.open_work(&applied.case_id, &applied.state).into_iter().map(|(item, _)| item).collect();
+        Change { case_id: applied.case_id.clone(), office: applied.state.office.clone(), seq: applied.seq, tasks }
+    }
+
+    /// Tells this node's subscribers (after commit); nothing to build when none listen.
     pub(super) fn announce(&self, applied: &Applied) {
-        if !applied.events.is_empty() {
-            let _ = self.changes.send(Change::of(
-                applied,
-                self.open_work(&applied.case_id, &applied.state).into_iter().map(|(i, _)| i).collect(),
-            ));
+        if !applied.events.is_empty() && self.changes.receiver_count() > 0 {
+            let _ = self.changes.send(self.change_of(applied));
         }
     }
 
     /// PostgreSQL: tells the other nodes, at commit (inside the command's transaction).
     pub(super) async fn notify_nodes(&self, txn: &DatabaseTransaction, applied: &Applied) -> Result<(), StoreError> {
         if self.is_postgres() && !applied.events.is_empty() {
-            let payload = Change::of(
-                applied,
-                self.open_work(&applied.case_id, &applied.state).into_iter().map(|(i, _)| i).collect(),
-            )
-            .encode(&self.origin);
+            let payload = self.change_of(applied).encode(&self.origin);
             exec(txn, "SELECT pg_notify($1, $2)", vec![CHANNEL.into(), payload.into()]).await?;
         }
         Ok(())

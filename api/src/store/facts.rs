@@ -9,6 +9,33 @@ use sea_orm::DatabaseTransaction;
 use super::sql::{exec, millis};
 use super::{Store, StoreError};
 
+/// The columns of a `case_facts` row, in the order the store writes them.
+pub const CASE_FACT_COLUMNS: [&str; 23] = [
+    "case_id",
+    "service_code",
+    "office",
+    "received_at",
+    "accepted_at",
+    "concluded_at",
+    "outcome",
+    "legal_used",
+    "legal_budget",
+    "legal_on_time",
+    "promised_used",
+    "promised_budget",
+    "promised_on_time",
+    "pauses",
+    "paused_secs",
+    "extensions",
+    "extension_amount",
+    "corrections",
+    "visits",
+    "max_visits",
+    "rating",
+    "follow_up",
+    "remove_after",
+];
+
 impl Store {
     /// Writes the concluded case's facts row (replacing an earlier one).
     pub(super) async fn sync_facts(
@@ -28,35 +55,9 @@ impl Store {
         let (promised_used, promised_budget, promised_on_time) = clock(&state.promised);
         let (pauses, paused) = state.legal.as_ref().map_or((0, 0), |c| (i64::from(c.pauses), c.paused_total));
         let extended: u32 = state.extensions.iter().map(|e| e.amount).sum();
-        let outcome = serde_json::to_value(state.outcome).ok().and_then(|v| v.as_str().map(str::to_owned));
+        let outcome = state.outcome.as_ref().map(super::command::name_of);
         exec(txn, "DELETE FROM case_facts WHERE case_id = $1", vec![case_id.to_owned().into()]).await?;
-        let columns = [
-            "case_id",
-            "service_code",
-            "office",
-            "received_at",
-            "accepted_at",
-            "concluded_at",
-            "outcome",
-            "legal_used",
-            "legal_budget",
-            "legal_on_time",
-            "promised_used",
-            "promised_budget",
-            "promised_on_time",
-            "pauses",
-            "paused_secs",
-            "extensions",
-            "extension_amount",
-            "corrections",
-            "visits",
-            "max_visits",
-            "rating",
-            "follow_up",
-            "remove_after",
-        ];
-        let follow_up =
-            state.follow_up.and_then(|f| serde_json::to_value(f).ok()).and_then(|v| v.as_str().map(str::to_owned));
+        let follow_up = state.follow_up.as_ref().map(super::command::name_of);
         let values: Vec<sea_orm::Value> = vec![
             case_id.to_owned().into(),
             state.service.clone().into(),
@@ -82,7 +83,7 @@ impl Store {
             follow_up.into(),
             millis(now + self.retention).into(),
         ];
-        exec(txn, &super::sql::insert_rows("case_facts", &columns, 1), values).await?;
+        exec(txn, &super::sql::insert_rows("case_facts", &CASE_FACT_COLUMNS, 1), values).await?;
         Ok(())
     }
 

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::report::{ReportFilter, office_range};
-use super::sql::{all, millis};
+use super::sql::all;
 use super::{Store, StoreError};
 
 /// An open case past (or near) its deadline.
@@ -69,19 +69,10 @@ impl Store {
     /// # Errors
     /// A database error.
     pub async fn case_rows(&self, filter: &ReportFilter) -> Result<Vec<Vec<String>>, StoreError> {
-        let mut values: Vec<sea_orm::Value> = vec![millis(filter.from).into(), millis(filter.to).into()];
-        let mut scope = String::new();
-        if let Some((lo, hi)) = office_range(&filter.office) {
-            values.extend([lo.into(), hi.into()]);
-            scope.push_str(" AND office >= $3 AND office < $4");
-        }
-        if let Some(service) = &filter.service {
-            values.push(service.clone().into());
-            scope.push_str(&format!(" AND service_code = ${}", values.len()));
-        }
+        let (values, scope) = filter.bounds();
         let sql = format!(
             "SELECT id, service_code, office, status, level, outcome, received_at, accepted_at, concluded_at, \
-             promised_deadline, legal_deadline FROM cases WHERE received_at >= $1 AND received_at < $2{scope} \
+             promised_deadline, legal_deadline FROM cases WHERE +received_at >= $1 AND +received_at < $2{scope} \
              ORDER BY received_at, id LIMIT {MAX_EXPORT_ROWS}"
         );
         let at = |v: Option<i64>| v.map(|ms| super::sql::instant(ms).to_rfc3339()).unwrap_or_default();

@@ -11,6 +11,7 @@ mod certificates;
 mod changes;
 mod command;
 mod facts;
+mod figures;
 mod files;
 mod group;
 mod idempotency;
@@ -36,13 +37,15 @@ pub use calendar::Recomputed;
 pub use certificates::{Certificate, CertificateKey};
 pub use changes::Change;
 pub use command::{Applied, Request};
+pub use facts::CASE_FACT_COLUMNS;
+pub use figures::ServiceFigures;
 pub use files::{MAX_FILE, StoredFile, UploadError};
 pub use idempotency::query_code_hash;
 pub use lists::{LateCase, MAX_EXPORT_ROWS};
 pub use open::Settings;
 pub use queue::{INTAKE_STEP, INTAKE_TASK, QueueCursor, QueueItem};
 pub use read::StoredCase;
-pub use report::{ReportFilter, ServiceFigures};
+pub use report::ReportFilter;
 pub use retention::Purged;
 
 /// Why a store operation failed.

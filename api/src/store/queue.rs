@@ -26,16 +26,6 @@ pub struct QueueItem {
     pub service: String,
 }
 
-/// A level's stored name.
-#[must_use]
-pub fn level_name(level: engine::clock::Level) -> &'static str {
-    match level {
-        engine::clock::Level::Normal => "normal",
-        engine::clock::Level::Warning => "warning",
-        engine::clock::Level::Overdue => "overdue",
-    }
-}
-
 /// Where a page of the queue starts: after this (due, case, task).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueCursor {
@@ -108,7 +98,7 @@ impl Store {
                     office: t.office.clone(),
                     claimed_by: t.claimed_by.clone(),
                     due: t.clock.as_ref().and_then(|c| c.deadline),
-                    level: level_name(t.clock.as_ref().map_or(engine::clock::Level::Normal, |c| c.level)).to_owned(),
+                    level: super::command::name_of(&t.clock.as_ref().map(|c| c.level).unwrap_or_default()),
                     service: state.service.clone(),
                 };
                 (item, t.opened_at)
@@ -131,7 +121,7 @@ impl Store {
                 office: state.office.clone(),
                 claimed_by: None,
                 due,
-                level: "normal".to_owned(),
+                level: super::command::name_of(&engine::clock::Level::Normal),
                 service: state.service.clone(),
             };
             out.push((item, state.received_at.unwrap_or_default()));

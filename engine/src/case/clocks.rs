@@ -241,7 +241,7 @@ impl Tx<'_> {
 }
 
 fn step_name(tx: &Tx<'_>, id: &str) -> String {
-    tx.service.step(id).map_or_else(|| id.to_owned(), |s| s.name.clone())
+    tx.service.step_name(id).unwrap_or(id).to_owned()
 }
 
 fn wanted_timers(state: &CaseState) -> Vec<(TimerKind, chrono::DateTime<chrono::Utc>)> {

@@ -207,6 +207,9 @@ pub struct Rating {
 /// The step id of the task a bad rating opens (not a step of the definition).
 pub const FOLLOW_UP_STEP: &str = "rating_follow_up";
 
+/// Its name (环节名称).
+pub const FOLLOW_UP_NAME: &str = "差评回访整改";
+
 /// Where the follow-up of a bad rating stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]

@@ -101,6 +101,15 @@ impl Service {
         self.steps.get(id).map(|&i| &self.spec.steps[i])
     }
 
+    /// The name clerks know a step by (环节名称), the follow-up of a bad rating included.
+    #[must_use]
+    pub fn step_name(&self, id: &str) -> Option<&str> {
+        if id == crate::case::state::FOLLOW_UP_STEP {
+            return Some(crate::case::state::FOLLOW_UP_NAME);
+        }
+        self.step(id).map(|s| s.name.as_str())
+    }
+
     /// The first step, where an accepted case starts.
     #[must_use]
     pub fn first_step(&self) -> &StepSpec {
