@@ -192,7 +192,7 @@ async fn download(
         }
         for case_id in app.store.cases_citing(&sha256).await? {
             if let Some(case) = app.store.stored(&case_id).await?
-                && graphql::visibility(&who, &case).is_some()
+                && graphql::visibility(&who, &case.state, &case.service).is_some()
             {
                 return Ok(true);
             }

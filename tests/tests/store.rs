@@ -107,6 +107,77 @@ async fn an_engine_refusal_writes_nothing() {
 }
 
 #[tokio::test]
+async fn refused_commands_among_concurrent_ones_write_nothing_and_take_no_other_with_them() {
+    for backend in backends().await {
+        let store = open(&backend).await;
+        let now = cst(2026, 4, 20, 9, 0);
+        let mut cases = Vec::new();
+        for i in 0..12 {
+            let id = format!("G{i}");
+            let seen = store.execute(&submission("JY-GG-0001", &id, "guardian-1", transfer_form(), now)).await.unwrap();
+            cases.push((id, seen.seq, seen.state.tasks.values().next().unwrap().id));
+        }
+        // On SQLite these queue to the one writer and are committed in groups.
+        let clerk = Actor::staff("s1", "school_registrar", "110105001");
+        let outsider = Actor::staff("x", "school_registrar", "990000");
+        let mut handles = Vec::new();
+        for (id, _, task) in &cases {
+            for who in [&outsider, &clerk] {
+                let (store, r) = (store.clone(), request(id, who, Command::ClaimTask { task: *task }, now));
+                handles.push(tokio::spawn(async move { store.execute(&r).await }));
+            }
+        }
+        let results = futures_join(handles).await;
+        for (i, (id, seq, task)) in cases.iter().enumerate() {
+            assert!(matches!(results[2 * i], Err(StoreError::Engine(_))), "{}: {:?}", backend.name, results[2 * i]);
+            let claimed = results[2 * i + 1].as_ref().unwrap_or_else(|e| panic!("{}: {id}: {e}", backend.name));
+            assert_eq!(claimed.seq, seq + 1, "{}: {id}: the claim alone was appended", backend.name);
+            let stored = store.case(id).await.unwrap().unwrap();
+            assert_eq!(stored.tasks[task].claimed_by.as_deref(), Some("s1"), "{}: {id}", backend.name);
+            engine::chain::verify(&store.events(id).await.unwrap()).unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_command_whose_write_fails_leaves_nothing_and_fails_no_other_command() {
+    for backend in backends().await {
+        let store = open(&backend).await;
+        // The database refuses any event of case BOOM, as a full disk or a broken index
+        // would: the failure comes after the engine decided, in the middle of the writes.
+        let triggers: &[&str] = if backend.name == "postgres" {
+            &[
+                "CREATE FUNCTION boom() RETURNS trigger AS $$ BEGIN IF NEW.case_id = 'BOOM' THEN \
+                 RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
+                "CREATE TRIGGER boom BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION boom()",
+            ]
+        } else {
+            &["CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.case_id = 'BOOM' \
+               BEGIN SELECT RAISE(ABORT, 'boom'); END"]
+        };
+        for sql in triggers {
+            api::store::sql::exec(store.db(), sql, vec![]).await.unwrap();
+        }
+        let now = cst(2026, 4, 20, 9, 0);
+        let ids = ["OK1", "OK2", "BOOM", "OK3", "OK4"];
+        let handles = ids.iter().map(|id| {
+            let (store, r) = (store.clone(), submission("JY-GG-0001", id, "guardian-1", transfer_form(), now));
+            tokio::spawn(async move { store.execute(&r).await })
+        });
+        let results = futures_join(handles.collect()).await;
+        for (id, result) in ids.iter().zip(&results) {
+            if *id == "BOOM" {
+                assert!(matches!(result, Err(StoreError::Db(_))), "{}: {result:?}", backend.name);
+                assert!(store.case(id).await.unwrap().is_none(), "{}: no case row without its events", backend.name);
+            } else {
+                assert!(result.is_ok(), "{}: {id}: {result:?}", backend.name);
+                assert!(store.case(id).await.unwrap().is_some(), "{}: {id}", backend.name);
+            }
+        }
+    }
+}
+
+#[tokio::test]
 async fn a_concluded_case_is_kept_for_its_retention_term_then_purged_whole() {
     for backend in backends().await {
         let store = open(&backend).await;

@@ -8,10 +8,12 @@ use async_graphql::{Context, InputObject, Json, Object};
 use engine::case::Command;
 use engine::case::state::{Deficiency, MaterialRef};
 
-use super::error::{bad_input, from_store, not_found};
+use super::error::{bad_input, from_store};
 use super::view::CaseView;
 use super::{claims, store};
-use crate::store::Request;
+use std::sync::Arc;
+
+use crate::store::{Guard, Request};
 
 /// A material reference: the SHA-256 of an uploaded file and its name.
 #[derive(InputObject)]
@@ -60,13 +62,11 @@ async fn run(
 ) -> async_graphql::Result<CaseView> {
     let who = claims(ctx)?;
     // A case the caller may not see reads as "no such case", whatever they try on it.
-    let visible =
-        store(ctx).stored(&case_id).await.map_err(from_store)?.and_then(|c| super::query::visibility(who, &c));
-    if visible.is_none() {
-        return Err(not_found("such case"));
-    }
+    let viewer = who.clone();
+    let guard = Guard(Arc::new(move |state, service| super::query::visibility(&viewer, state, service).is_some()));
     let request = Request {
         expected_seq: expected_version.map(|v| u64::try_from(v).unwrap_or(u64::MAX)),
+        guard: Some(guard),
         ..Request::new(case_id, who.actor(), command, chrono::Utc::now())
     };
     apply(ctx, &request).await
@@ -75,8 +75,7 @@ async fn run(
 async fn apply(ctx: &Context<'_>, request: &Request) -> async_graphql::Result<CaseView> {
     let s = store(ctx);
     let applied = s.execute(request).await.map_err(from_store)?;
-    let case = s.stored(&applied.case_id).await.map_err(from_store)?.ok_or_else(|| not_found("such case"))?;
-    let mut view = CaseView::new(&case.service, &applied.state, applied.seq, false);
+    let mut view = CaseView::new(&applied.service, &applied.state, applied.seq, false);
     view.query_code = applied.query_code;
     Ok(view)
 }

@@ -122,7 +122,7 @@ impl Subscription {
         // Subscribe first, then read: nothing committed in between is missed.
         let changes = s.changes();
         let case = s.stored(&case_id).await.map_err(from_store)?.ok_or_else(|| not_found("such case"))?;
-        let mask = visibility(who, &case).ok_or_else(|| not_found("such case"))?;
+        let mask = visibility(who, &case.state, &case.service).ok_or_else(|| not_found("such case"))?;
         let mut feed = EventFeed {
             store: s,
             changes,

@@ -89,9 +89,13 @@ impl Deliverer {
              RETURNING idempotency_key, case_id, effect_id, kind, payload, attempts"
         );
         let lease_until = now + chrono::Duration::from_std(self.lease).unwrap_or_default();
-        let rows =
-            all(self.store.db(), &sql, vec![self.node.clone().into(), millis(lease_until).into(), millis(now).into()])
-                .await?;
+        let values = vec![self.node.clone().into(), millis(lease_until).into(), millis(now).into()];
+        // SQLite: in turn with this process's other writers, not against them in the busy
+        // handler's sleeps.
+        let rows = {
+            let _turn = self.store.write_turn().await;
+            all(self.store.db(), &sql, values).await?
+        };
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             out.push(Message {
@@ -127,6 +131,7 @@ impl Deliverer {
                     let backoff = self.first_backoff.saturating_mul(2u32.saturating_pow(m.attempts.min(16)));
                     let next =
                         now + chrono::Duration::from_std(backoff.min(Duration::from_secs(3600))).unwrap_or_default();
+                    let _turn = self.store.write_turn().await;
                     exec(
                         self.store.db(),
                         "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3, \
@@ -182,6 +187,7 @@ impl Deliverer {
                 Err(StoreError::Engine(e)) => {
                     // The case no longer waits for it (withdrawn, or settled already).
                     tracing::info!(case = %m.case_id, key = %m.key, reason = %e, "effect no longer awaited");
+                    let _turn = self.store.write_turn().await;
                     exec(
                         self.store.db(),
                         "UPDATE outbox SET state = 'dropped', lease_owner = NULL WHERE idempotency_key = $1",

@@ -3,6 +3,8 @@
 //! command, whose transaction also removes the timer row. A timer fires once: a second
 //! node holding a stale claim finds the timer gone from the case and drops its row.
 
+use std::sync::atomic::Ordering;
+
 use chrono::{DateTime, Utc};
 use engine::case::{Actor, Command, EngineError, Event};
 
@@ -194,6 +196,8 @@ impl Scheduler {
             if *stop.borrow() {
                 return;
             }
+            // Awake: every new timer rings until the next wake-up is known.
+            self.store.timers_wake_at.store(i64::MAX, Ordering::Release);
             let notified = bell.notified();
             // Another node may have loaded a calendar notice.
             if let Err(e) = self.store.refresh_calendar().await {
@@ -203,6 +207,9 @@ impl Scheduler {
                 tracing::error!(error = %e, "timer pass failed");
             }
             let next = self.next_due().await.unwrap_or(None);
+            // A timer committed after `next_due` read the table rang above (still MAX)
+            // or, from here, rings only if it is due before `next`.
+            self.store.timers_wake_at.store(next.map_or(i64::MAX, millis), Ordering::Release);
             super::wait(notified, next, stop.clone()).await;
         }
     }

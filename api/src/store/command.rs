@@ -9,9 +9,25 @@ use sea_orm::{
     TransactionTrait,
 };
 use serde::Serialize;
+use std::sync::Arc;
 
 use super::sql::{exec, insert_rows, is_unique_violation, millis, one};
 use super::{Store, StoreError};
+
+/// Whether the caller may act on a case at all, asked of the case as loaded for the command
+/// (so a command costs one read of the case, not one to check and one to act). A case the
+/// guard turns down reads as [`StoreError::CaseNotFound`].
+#[derive(Clone)]
+pub struct Guard(pub Arc<Visible>);
+
+/// The question a [`Guard`] asks: may the caller act on this case under this definition?
+pub type Visible = dyn Fn(&CaseState, &engine::Service) -> bool + Send + Sync;
+
+impl std::fmt::Debug for Guard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Guard")
+    }
+}
 
 /// A command for the store to carry out.
 #[derive(Debug, Clone)]
@@ -37,6 +53,8 @@ pub struct Request {
     /// The case version the client saw; when it is no longer current the command fails with
     /// a conflict instead of acting on a case the client has not seen.
     pub expected_seq: Option<u64>,
+    /// Who may act on an existing case; `None` for the runtime's own commands.
+    pub guard: Option<Guard>,
     /// When.
     pub now: DateTime<Utc>,
 }
@@ -54,6 +72,7 @@ impl Request {
             query_code: None,
             then: Vec::new(),
             expected_seq: None,
+            guard: None,
             now,
         }
     }
@@ -70,10 +89,30 @@ pub struct Applied {
     pub events: Vec<Recorded>,
     /// The case after the command.
     pub state: CaseState,
+    /// The definition it runs under.
+    pub service: Arc<engine::Service>,
     /// Whether this result repeats an earlier command with the same idempotency key.
     pub repeated: bool,
     /// The query code of a submission (also when repeated).
     pub query_code: Option<String>,
+}
+
+/// What [`Store::plan`] decided.
+pub(super) enum Planned {
+    /// Nothing to write: a repeated idempotency key, or commands that changed nothing.
+    Done(Box<Applied>),
+    /// Events to append and rows to write.
+    Write(Box<Pending>),
+}
+
+/// A decided command's writes.
+pub(super) struct Pending {
+    service: Arc<engine::Service>,
+    previous_seq: Option<u64>,
+    before: CaseState,
+    after: CaseState,
+    records: Vec<Recorded>,
+    now: DateTime<Utc>,
 }
 
 /// A stored case as loaded for a command.
@@ -145,6 +184,11 @@ impl Store {
             writer.send(job).await.map_err(|_| StoreError::Unavailable("the writer stopped".into()))?;
             return answer.await.map_err(|_| StoreError::Unavailable("the writer stopped".into()))?;
         }
+        self.execute_alone(request).await
+    }
+
+    /// One command in a transaction of its own.
+    pub(super) async fn execute_alone(&self, request: &Request) -> Result<Applied, StoreError> {
         let txn = self.begin_write().await?;
         match self.execute_in(&txn, request).await {
             Ok(applied) => {
@@ -167,7 +211,12 @@ impl Store {
     /// and tells subscribers.
     pub(super) fn ring_bells(&self, applied: &Applied) {
         self.announce(applied);
-        if applied.events.iter().any(|r| matches!(r.event, engine::case::Event::TimerSet { .. })) {
+        let wake_at = self.timers_wake_at.load(std::sync::atomic::Ordering::Acquire);
+        let sooner = |r: &Recorded| match &r.event {
+            engine::case::Event::TimerSet { timer } => super::sql::millis(timer.due) < wake_at,
+            _ => false,
+        };
+        if applied.events.iter().any(sooner) {
             self.timers_bell.notify_waiters();
         }
         if applied.events.iter().any(|r| matches!(r.event, engine::case::Event::EffectRequested { .. })) {
@@ -197,14 +246,24 @@ impl Store {
         }))
     }
 
+    /// Carries out `request` inside `txn`: [`Store::plan`], then [`Store::write`].
     pub(super) async fn execute_in(&self, txn: &DatabaseTransaction, request: &Request) -> Result<Applied, StoreError> {
+        match self.plan(txn, request).await? {
+            Planned::Done(applied) => Ok(*applied),
+            Planned::Write(pending) => self.write(txn, request, *pending).await,
+        }
+    }
+
+    /// Reads and decides, writing nothing: an error here leaves the transaction as it was,
+    /// so a group of commands needs no savepoint to refuse one of them.
+    pub(super) async fn plan(&self, txn: &DatabaseTransaction, request: &Request) -> Result<Planned, StoreError> {
         // Instants are stored to the millisecond; deciding on a finer `now` would seal
         // hashes over a time the record cannot give back.
         let now = chrono::SubsecRound::trunc_subsecs(request.now, 3);
         if let Some(key) = &request.idempotency_key
             && let Some(applied) = self.repeated(txn, &request.actor.user, key).await?
         {
-            return Ok(applied);
+            return Ok(Planned::Done(Box::new(applied)));
         }
         let loaded = self.load(txn, &request.case_id, true).await?;
         let creating = matches!(request.command, Command::SubmitCase { .. });
@@ -215,11 +274,13 @@ impl Store {
                 let code = request.service.as_deref().ok_or_else(|| StoreError::UnknownService(String::new()))?;
                 (self.latest(code)?, CaseState::default(), None)
             }
-            (Some(l), false) => (
-                self.service(&l.service_code, l.service_version)?,
-                l.state.clone(),
-                Some((l.seq, l.last_hash.as_str())),
-            ),
+            (Some(l), false) => {
+                let service = self.service(&l.service_code, l.service_version)?;
+                if request.guard.as_ref().is_some_and(|g| !(g.0)(&l.state, &service)) {
+                    return Err(StoreError::CaseNotFound(request.case_id.clone()));
+                }
+                (service, l.state.clone(), Some((l.seq, l.last_hash.as_str())))
+            }
         };
         if let Some(expected) = request.expected_seq
             && expected != last.map_or(0, |(s, _)| s)
@@ -246,26 +307,36 @@ impl Store {
             return Err(e.into());
         }
         let records = seal(&request.case_id, last, now, &request.actor.user, events);
-        let Some(newest) = records.last() else {
-            return Ok(Applied {
+        if records.is_empty() {
+            return Ok(Planned::Done(Box::new(Applied {
                 case_id: request.case_id.clone(),
                 seq: last.map_or(0, |(s, _)| s),
                 events: records,
                 state: after,
+                service,
                 repeated: false,
                 query_code: None,
-            });
-        };
-        let (seq, hash) = (newest.sequence, newest.hash.clone());
-        self.project(txn, &service, loaded.as_ref().map(|l| l.seq), &after, seq, &hash, now).await?;
-        if let (None, Some(code)) = (&loaded, &request.query_code) {
-            exec(
-                txn,
-                "UPDATE cases SET query_code_sha256 = $2 WHERE id = $1",
-                vec![request.case_id.clone().into(), super::query_code_hash(&request.case_id, code).into()],
-            )
-            .await?;
+            })));
         }
+        let previous_seq = loaded.map(|l| l.seq);
+        Ok(Planned::Write(Box::new(Pending { service, previous_seq, before, after, records, now })))
+    }
+
+    /// Writes what [`Store::plan`] decided: the case row, its events, the query tables.
+    pub(super) async fn write(
+        &self,
+        txn: &DatabaseTransaction,
+        request: &Request,
+        pending: Pending,
+    ) -> Result<Applied, StoreError> {
+        let Pending { service, previous_seq, before, after, records, now } = pending;
+        let Some(newest) = records.last() else { return Err(StoreError::Corrupt("nothing to write".into())) };
+        let (seq, hash) = (newest.sequence, newest.hash.clone());
+        let query_code = match (previous_seq, &request.query_code) {
+            (None, Some(code)) => Some(super::query_code_hash(&request.case_id, code)),
+            _ => None,
+        };
+        self.project(txn, &service, previous_seq, &after, seq, &hash, query_code, now).await?;
         self.append(txn, &records).await?;
         self.sync(txn, &request.case_id, &before, &after, &records, &request.command, now).await?;
         if let Some(key) = &request.idempotency_key {
@@ -276,6 +347,7 @@ impl Store {
             seq,
             events: records,
             state: after,
+            service,
             repeated: false,
             query_code: request.query_code.clone(),
         };
@@ -316,6 +388,7 @@ impl Store {
         state: &CaseState,
         seq: u64,
         hash: &str,
+        query_code_sha256: Option<String>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let body = serde_json::to_string(state).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -347,9 +420,11 @@ impl Store {
         if previous_seq.is_none() {
             let sql = "INSERT INTO cases (id, seq, last_hash, status, office, applicant, level, received_at, accepted_at, \
                        concluded_at, legal_deadline, promised_deadline, outcome, state, updated_at, service_code, \
-                       service_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
+                       service_version, query_code_sha256) \
+                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)";
             let mut values = values;
             values.truncate(17);
+            values.push(query_code_sha256.into());
             return match exec(txn, sql, values).await {
                 Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict),
                 other => other.map(|_| ()).map_err(Into::into),

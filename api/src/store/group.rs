@@ -1,13 +1,12 @@
 //! Group commit for SQLite. SQLite takes one writer at a time and each commit costs an
-//! fsync, so commands from concurrent callers queue to one writer task, which runs up to
-//! [`MAX_GROUP`] of them in one transaction, each inside its own savepoint (a refused
-//! command rolls back alone), commits once, and only then answers each caller. Nothing is
-//! acknowledged before it is on disk.
+//! fsync, so commands from concurrent callers queue to one writer, which runs up to
+//! [`MAX_GROUP`] of them in one transaction (a refused command is refused before it writes
+//! anything, so it needs no savepoint), commits once, and only then answers each caller.
+//! Nothing is acknowledged before it is on disk.
 
-use sea_orm::TransactionTrait;
 use tokio::sync::{mpsc, oneshot};
 
-use super::command::{Applied, Request};
+use super::command::{Applied, Planned, Request};
 use super::{Store, StoreError};
 
 /// Most commands committed together.
@@ -19,54 +18,41 @@ pub(super) struct Job {
     pub reply: oneshot::Sender<Result<Applied, StoreError>>,
 }
 
-/// Starts the writer task; commands sent on the returned channel are carried out in groups.
-pub(super) fn start(store: Store) -> mpsc::Sender<Job> {
+/// Starts the writer; commands sent on the returned channel are carried out in groups.
+///
+/// The writer runs on a thread of its own: every statement of a group is a round trip to
+/// SQLite's connection thread, and on the shared runtime each return would queue behind the
+/// HTTP requests being parsed, making the one serial path of the server wait on all the
+/// others. It stops when every sender is gone (its own store holds none).
+///
+/// # Errors
+/// The thread or its runtime could not be started.
+pub(super) fn start(store: Store) -> std::io::Result<mpsc::Sender<Job>> {
     let (tx, mut rx) = mpsc::channel::<Job>(4 * MAX_GROUP);
-    tokio::spawn(async move {
-        while let Some(first) = rx.recv().await {
-            let mut jobs = vec![first];
-            while jobs.len() < MAX_GROUP {
-                match rx.try_recv() {
-                    Ok(job) => jobs.push(job),
-                    Err(_) => break,
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    std::thread::Builder::new().name("sqlite-writer".into()).spawn(move || {
+        runtime.block_on(async move {
+            while let Some(first) = rx.recv().await {
+                let mut jobs = vec![first];
+                while jobs.len() < MAX_GROUP {
+                    match rx.try_recv() {
+                        Ok(job) => jobs.push(job),
+                        Err(_) => break,
+                    }
                 }
+                store.run_group(jobs).await;
             }
-            store.run_group(jobs).await;
-        }
-    });
-    tx
+        });
+    })?;
+    Ok(tx)
 }
 
 impl Store {
     async fn run_group(&self, jobs: Vec<Job>) {
         let _turn = self.write_turn().await;
-        let txn = match self.begin_write().await {
-            Ok(t) => t,
-            Err(e) => {
-                let reason = e.to_string();
-                for job in jobs {
-                    let _ = job.reply.send(Err(StoreError::Unavailable(reason.clone())));
-                }
-                return;
-            }
-        };
-        let mut results = Vec::with_capacity(jobs.len());
-        for job in jobs {
-            let result = match txn.begin().await {
-                Ok(savepoint) => match self.execute_in(&savepoint, &job.request).await {
-                    Ok(applied) => savepoint.commit().await.map(|()| applied).map_err(StoreError::from),
-                    Err(e) => {
-                        let _ = savepoint.rollback().await;
-                        Err(e)
-                    }
-                },
-                Err(e) => Err(e.into()),
-            };
-            results.push((job, result));
-        }
-        match txn.commit().await {
-            Ok(()) => {
-                for (job, result) in results {
+        match self.try_group(&jobs).await {
+            Ok(results) => {
+                for (job, result) in jobs.into_iter().zip(results) {
                     if let Ok(applied) = &result {
                         self.ring_bells(applied);
                     }
@@ -74,11 +60,38 @@ impl Store {
                 }
             }
             Err(e) => {
-                let reason = e.to_string();
-                for (job, result) in results {
-                    let _ = job.reply.send(result.and(Err(StoreError::Unavailable(reason.clone()))));
+                // A write or the commit failed (not a refusal, which writes nothing): the
+                // group's transaction is gone, and each command is carried out again alone,
+                // so one failure fails no other caller's command.
+                tracing::warn!(error = %e, commands = jobs.len(), "group commit failed; carrying out one by one");
+                for job in jobs {
+                    let result = self.execute_alone(&job.request).await;
+                    let _ = job.reply.send(result);
                 }
             }
         }
+    }
+
+    /// One transaction for the whole group. A command refused while being planned wrote
+    /// nothing, so it needs no savepoint: its caller gets the refusal and the others go on.
+    async fn try_group(&self, jobs: &[Job]) -> Result<Vec<Result<Applied, StoreError>>, StoreError> {
+        let txn = self.begin_write().await?;
+        let mut results = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            let result = match self.plan(&txn, &job.request).await {
+                Ok(Planned::Write(pending)) => match self.write(&txn, &job.request, *pending).await {
+                    Ok(applied) => Ok(applied),
+                    Err(e) => {
+                        let _ = txn.rollback().await;
+                        return Err(e);
+                    }
+                },
+                Ok(Planned::Done(applied)) => Ok(*applied),
+                Err(refused) => Err(refused),
+            };
+            results.push(result);
+        }
+        txn.commit().await?;
+        Ok(results)
     }
 }

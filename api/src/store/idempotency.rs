@@ -33,6 +33,7 @@ impl Store {
             .and_then(|r| r.get("query_code").and_then(|c| c.as_str()).map(str::to_owned));
         let loaded = self.load(txn, &case_id, false).await?.ok_or_else(|| StoreError::CaseNotFound(case_id.clone()))?;
         Ok(Some(Applied {
+            service: self.service(&loaded.service_code, loaded.service_version)?,
             case_id,
             seq: loaded.seq,
             events: Vec::new(),

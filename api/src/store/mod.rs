@@ -36,7 +36,7 @@ use tokio::sync::Notify;
 pub use calendar::Recomputed;
 pub use certificates::{Certificate, CertificateKey};
 pub use changes::Change;
-pub use command::{Applied, Request};
+pub use command::{Applied, Guard, Request, Visible};
 pub use facts::CASE_FACT_COLUMNS;
 pub use figures::ServiceFigures;
 pub use files::{MAX_FILE, StoredFile, UploadError};
@@ -97,8 +97,14 @@ pub struct Store {
     writer: Option<tokio::sync::mpsc::Sender<group::Job>>,
     /// How long a concluded case's record is kept before [`Store::purge`] removes it.
     pub retention: chrono::Duration,
-    /// Rung when a timer is written, so the scheduler can sleep less.
+    /// Rung when a timer is written that is due before [`Store::timers_wake_at`], so the
+    /// scheduler can sleep less.
     pub timers_bell: Arc<Notify>,
+    /// When the scheduler will look at the timers anyway (milliseconds since the epoch;
+    /// `i64::MAX` while it is not asleep or has nothing to wait for). A timer due later
+    /// does not wake it: under load, every command sets timers, and a scheduler pass per
+    /// commit would take the write lock from the commands for nothing.
+    pub timers_wake_at: Arc<std::sync::atomic::AtomicI64>,
     /// Rung when an outbox row is written.
     pub outbox_bell: Arc<Notify>,
     /// The key certificates are signed with.

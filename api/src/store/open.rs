@@ -119,11 +119,14 @@ impl Store {
             // 30 years: the archive term for licensing files (local practice, configurable).
             retention: chrono::Duration::days(30 * 365),
             timers_bell: Arc::default(),
+            timers_wake_at: Arc::new(std::sync::atomic::AtomicI64::new(i64::MAX)),
             outbox_bell: Arc::default(),
             metrics: Arc::default(),
         };
         if sqlite {
-            store.writer = Some(super::group::start(store.clone()));
+            let writer = super::group::start(store.clone())
+                .map_err(|e| StoreError::Unavailable(format!("cannot start the writer: {e}")))?;
+            store.writer = Some(writer);
         }
         store.listener = store.listen_to_nodes().map(|task| Arc::new(super::AbortOnDrop(task)));
         store.publish_dir(&settings.services_dir).await?;
