@@ -18,33 +18,24 @@ pub(super) struct Job {
     pub reply: oneshot::Sender<Result<Applied, StoreError>>,
 }
 
-/// Starts the writer; commands sent on the returned channel are carried out in groups.
-///
-/// The writer runs on a thread of its own: every statement of a group is a round trip to
-/// SQLite's connection thread, and on the shared runtime each return would queue behind the
-/// HTTP requests being parsed, making the one serial path of the server wait on all the
-/// others. It stops when every sender is gone (its own store holds none).
-///
-/// # Errors
-/// The thread or its runtime could not be started.
-pub(super) fn start(store: Store) -> std::io::Result<mpsc::Sender<Job>> {
+/// Starts the writer task; commands sent on the returned channel are carried out in groups.
+/// (A thread of its own for the writer, tried, made the load benchmark slower: on two cores
+/// it only added a thread to compete with.)
+pub(super) fn start(store: Store) -> mpsc::Sender<Job> {
     let (tx, mut rx) = mpsc::channel::<Job>(4 * MAX_GROUP);
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    std::thread::Builder::new().name("sqlite-writer".into()).spawn(move || {
-        runtime.block_on(async move {
-            while let Some(first) = rx.recv().await {
-                let mut jobs = vec![first];
-                while jobs.len() < MAX_GROUP {
-                    match rx.try_recv() {
-                        Ok(job) => jobs.push(job),
-                        Err(_) => break,
-                    }
+    tokio::spawn(async move {
+        while let Some(first) = rx.recv().await {
+            let mut jobs = vec![first];
+            while jobs.len() < MAX_GROUP {
+                match rx.try_recv() {
+                    Ok(job) => jobs.push(job),
+                    Err(_) => break,
                 }
-                store.run_group(jobs).await;
             }
-        });
-    })?;
-    Ok(tx)
+            store.run_group(jobs).await;
+        }
+    });
+    tx
 }
 
 impl Store {

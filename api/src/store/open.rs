@@ -124,9 +124,7 @@ impl Store {
             metrics: Arc::default(),
         };
         if sqlite {
-            let writer = super::group::start(store.clone())
-                .map_err(|e| StoreError::Unavailable(format!("cannot start the writer: {e}")))?;
-            store.writer = Some(writer);
+            store.writer = Some(super::group::start(store.clone()));
         }
         store.listener = store.listen_to_nodes().map(|task| Arc::new(super::AbortOnDrop(task)));
         store.publish_dir(&settings.services_dir).await?;
