@@ -72,6 +72,42 @@ async fn a_dead_nodes_leases_are_taken_over_when_they_run_out() {
     }
 }
 
+#[tokio::test]
+async fn a_sleeping_scheduler_is_woken_by_a_timer_due_before_its_next_look_and_fires_it_at_once() {
+    use std::sync::atomic::Ordering;
+    for backend in backends().await {
+        let store = open(&backend).await;
+        // A case of today: its timers are days away, so the scheduler goes to sleep.
+        let today = chrono::Utc::now();
+        store.execute(&submission("JY-GG-0001", "NOW", "guardian-1", transfer_form(), today)).await.unwrap();
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let running = tokio::spawn(Scheduler::new(store.clone(), "node-a").run(stopped));
+        let asleep = std::time::Instant::now();
+        while store.timers_wake_at.load(Ordering::Acquire) == i64::MAX {
+            assert!(asleep.elapsed().as_secs() < 10, "{}: the scheduler never went to sleep", backend.name);
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        // A case whose steps are long overdue: its timers are due before the scheduler's next
+        // look (at most 5 s away), so their commit rings it.
+        let rung = std::time::Instant::now();
+        let past = cst(2026, 4, 20, 9, 0);
+        store.execute(&submission("JY-GG-0001", "PAST", "guardian-1", transfer_form(), past)).await.unwrap();
+        loop {
+            let events = store.events("PAST").await.unwrap();
+            if events.iter().any(|r| matches!(r.event, Event::TimerFired { .. })) {
+                break;
+            }
+            let waited = rung.elapsed();
+            assert!(waited.as_millis() < 2500, "{}: not fired after {waited:?}: nobody rang", backend.name);
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let _ = stop.send(true);
+        running.await.unwrap();
+        let fired = store.events("NOW").await.unwrap();
+        assert!(!fired.iter().any(|r| matches!(r.event, Event::TimerFired { .. })), "{}", backend.name);
+    }
+}
+
 async fn at_registry_sync(store: &Store, case_id: &str) -> chrono::DateTime<chrono::Utc> {
     let mut now = cst(2026, 4, 20, 9, 0);
     store.execute(&submission("JY-GG-0001", case_id, "guardian-1", transfer_form(), now)).await.unwrap();
