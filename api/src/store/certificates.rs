@@ -6,9 +6,9 @@ use chrono::{DateTime, Datelike, FixedOffset, Utc};
 use ed25519_dalek::{Signature, Signer as _, SigningKey, Verifier as _, VerifyingKey};
 use engine::case::CaseState;
 use engine::certificate::NumberPattern;
-use sea_orm::DatabaseTransaction;
 
-use super::sql::{exec, instant, millis, one};
+use super::sql::{instant, millis, one};
+use super::writes::Writes;
 use super::{Store, StoreError};
 
 /// DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410); the 32 key bytes follow.
@@ -140,7 +140,7 @@ impl Store {
     /// pattern's scope, the body, the signature. Returns the number and the body.
     pub(super) async fn issue_certificate(
         &self,
-        txn: &DatabaseTransaction,
+        w: &mut Writes<'_>,
         case: &CaseState,
         licence: &str,
         pattern: &str,
@@ -150,8 +150,9 @@ impl Store {
         // The year of issue in China's time zone.
         let year = FixedOffset::east_opt(8 * 3600).map_or(now.year(), |china| now.with_timezone(&china).year());
         let scope = pattern.scope(&case.office, year);
+        w.flush().await?;
         let row = one(
-            txn,
+            w.txn(),
             "INSERT INTO certificate_counters (scope, last) VALUES ($1, 1) \
              ON CONFLICT (scope) DO UPDATE SET last = certificate_counters.last + 1 RETURNING last",
             vec![scope.into()],
@@ -172,8 +173,7 @@ impl Store {
             "issued_at": now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         });
         let text = body.to_string();
-        exec(
-            txn,
+        w.push(
             "INSERT INTO certificates (number, case_id, service_code, body, signature, issued_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
             vec![

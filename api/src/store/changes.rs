@@ -3,11 +3,9 @@
 //! sends `NOTIFY case_changes`, delivered at commit to every node's listener, so a
 //! subscriber on one node hears of commands carried out on another.
 
-use sea_orm::DatabaseTransaction;
-
 use super::command::Applied;
 use super::queue::QueueItem;
-use super::sql::exec;
+use super::writes::Writes;
 use super::{Store, StoreError};
 
 /// The channel of [`Change`] notifications on PostgreSQL.
@@ -66,10 +64,10 @@ impl Store {
     }
 
     /// PostgreSQL: tells the other nodes, at commit (inside the command's transaction).
-    pub(super) async fn notify_nodes(&self, txn: &DatabaseTransaction, applied: &Applied) -> Result<(), StoreError> {
+    pub(super) async fn notify_nodes(&self, w: &mut Writes<'_>, applied: &Applied) -> Result<(), StoreError> {
         if self.is_postgres() && !applied.events.is_empty() {
             let payload = self.change_of(applied).encode(&self.origin);
-            exec(txn, "SELECT pg_notify($1, $2)", vec![CHANNEL.into(), payload.into()]).await?;
+            w.push("SELECT pg_notify($1, $2)", vec![CHANNEL.into(), payload.into()]).await?;
         }
         Ok(())
     }

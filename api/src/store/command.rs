@@ -11,7 +11,8 @@ use sea_orm::{
 use serde::Serialize;
 use std::sync::Arc;
 
-use super::sql::{exec, insert_rows, is_unique_violation, millis, one};
+use super::sql::{insert_rows, is_unique_violation, millis, one};
+use super::writes::Writes;
 use super::{Store, StoreError};
 
 /// Whether the caller may act on a case at all, asked of the case as loaded for the command
@@ -336,11 +337,12 @@ impl Store {
             (None, Some(code)) => Some(super::query_code_hash(&request.case_id, code)),
             _ => None,
         };
-        self.project(txn, &service, previous_seq, &after, seq, &hash, query_code, now).await?;
-        self.append(txn, &records).await?;
-        self.sync(txn, &request.case_id, &before, &after, &records, &request.command, now).await?;
+        let mut w = Writes::new(txn);
+        self.project(&mut w, &service, previous_seq, &after, seq, &hash, query_code, now).await?;
+        self.append(&mut w, &records).await?;
+        self.sync(&mut w, &request.case_id, &before, &after, &records, &request.command, now).await?;
         if let Some(key) = &request.idempotency_key {
-            self.remember(txn, request, key, seq, now).await?;
+            self.remember(&mut w, request, key, seq, now).await?;
         }
         let applied = Applied {
             case_id: request.case_id.clone(),
@@ -351,12 +353,13 @@ impl Store {
             repeated: false,
             query_code: request.query_code.clone(),
         };
-        self.notify_nodes(txn, &applied).await?;
+        self.notify_nodes(&mut w, &applied).await?;
+        w.flush().await.map_err(|e| if is_unique_violation(&e) { StoreError::Conflict } else { e.into() })?;
         Ok(applied)
     }
 
     /// Appends the sealed events in one statement.
-    async fn append(&self, txn: &DatabaseTransaction, records: &[Recorded]) -> Result<(), StoreError> {
+    async fn append(&self, w: &mut Writes<'_>, records: &[Recorded]) -> Result<(), StoreError> {
         let mut values: Vec<sea_orm::Value> = Vec::with_capacity(records.len() * 8);
         for r in records {
             let body = serde_json::to_string(&r.event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -372,7 +375,7 @@ impl Store {
             ]);
         }
         let columns = ["case_id", "seq", "kind", "body", "at", "actor", "prev_hash", "hash"];
-        match exec(txn, &insert_rows("events", &columns, records.len()), values).await {
+        match w.push(&insert_rows("events", &columns, records.len()), values).await {
             Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict),
             other => other.map(|_| ()).map_err(Into::into),
         }
@@ -382,7 +385,7 @@ impl Store {
     #[allow(clippy::too_many_arguments)]
     async fn project(
         &self,
-        txn: &DatabaseTransaction,
+        w: &mut Writes<'_>,
         service: &engine::Service,
         previous_seq: Option<u64>,
         state: &CaseState,
@@ -425,7 +428,7 @@ impl Store {
             let mut values = values;
             values.truncate(17);
             values.push(query_code_sha256.into());
-            return match exec(txn, sql, values).await {
+            return match w.push(sql, values).await {
                 Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict),
                 other => other.map(|_| ()).map_err(Into::into),
             };
@@ -440,15 +443,20 @@ impl Store {
                    WHERE id = $1 AND seq = $16";
         let mut values = values;
         values.drain(15..17);
-        let done = exec(txn, sql, values).await?;
-        if done.rows_affected() != 1 {
-            return Err(StoreError::Conflict);
+        if self.is_postgres() {
+            if w.now(sql, values).await?.rows_affected() != 1 {
+                return Err(StoreError::Conflict);
+            }
+        } else {
+            // Queued: on SQLite the command read the case under the write lock, so its
+            // version cannot have moved; were it ever stale, the events' key (case, seq)
+            // would refuse the append and the command roll back as a conflict.
+            w.push(sql, values).await?;
         }
         if let Some(at) = remove_after {
             // The whole record goes together when its time comes.
             let values = vec![state.id.clone().into(), at.into()];
-            exec(txn, "UPDATE events SET remove_after = $2 WHERE case_id = $1 AND remove_after IS NULL", values)
-                .await?;
+            w.push("UPDATE events SET remove_after = $2 WHERE case_id = $1 AND remove_after IS NULL", values).await?;
         }
         Ok(())
     }

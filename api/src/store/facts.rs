@@ -4,9 +4,9 @@
 
 use chrono::{DateTime, Utc};
 use engine::case::CaseState;
-use sea_orm::DatabaseTransaction;
 
-use super::sql::{exec, millis};
+use super::sql::millis;
+use super::writes::Writes;
 use super::{Store, StoreError};
 
 /// The columns of a `case_facts` row, in the order the store writes them.
@@ -40,7 +40,7 @@ impl Store {
     /// Writes the concluded case's facts row (replacing an earlier one).
     pub(super) async fn sync_facts(
         &self,
-        txn: &DatabaseTransaction,
+        w: &mut Writes<'_>,
         case_id: &str,
         state: &CaseState,
         now: DateTime<Utc>,
@@ -56,7 +56,7 @@ impl Store {
         let (pauses, paused) = state.legal.as_ref().map_or((0, 0), |c| (i64::from(c.pauses), c.paused_total));
         let extended: u32 = state.extensions.iter().map(|e| e.amount).sum();
         let outcome = state.outcome.as_ref().map(super::command::name_of);
-        exec(txn, "DELETE FROM case_facts WHERE case_id = $1", vec![case_id.to_owned().into()]).await?;
+        w.push("DELETE FROM case_facts WHERE case_id = $1", vec![case_id.to_owned().into()]).await?;
         let follow_up = state.follow_up.as_ref().map(super::command::name_of);
         let values: Vec<sea_orm::Value> = vec![
             case_id.to_owned().into(),
@@ -83,14 +83,14 @@ impl Store {
             follow_up.into(),
             millis(now + self.retention).into(),
         ];
-        exec(txn, &super::sql::insert_rows("case_facts", &CASE_FACT_COLUMNS, 1), values).await?;
+        w.push(&super::sql::insert_rows("case_facts", &CASE_FACT_COLUMNS, 1), values).await?;
         Ok(())
     }
 
     /// Records a completed task for the per-step figures.
     pub(super) async fn record_step(
         &self,
-        txn: &DatabaseTransaction,
+        w: &mut Writes<'_>,
         case_id: &str,
         state: &CaseState,
         task: &engine::case::state::Task,
@@ -127,7 +127,7 @@ impl Store {
             budget.into(),
             on_time.into(),
         ];
-        exec(txn, &super::sql::insert_rows("step_facts", &columns, 1), values).await?;
+        w.push(&super::sql::insert_rows("step_facts", &columns, 1), values).await?;
         Ok(())
     }
 }

@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::DatabaseTransaction;
 
 use super::command::{Applied, Request};
-use super::sql::{exec, is_unique_violation, millis, one};
+use super::sql::{is_unique_violation, millis, one};
+use super::writes::Writes;
 use super::{Store, StoreError};
 
 /// What a case keeps of its query code: SHA-256 over case id and code, hex.
@@ -45,7 +46,7 @@ impl Store {
 
     pub(super) async fn remember(
         &self,
-        txn: &DatabaseTransaction,
+        w: &mut Writes<'_>,
         request: &Request,
         key: &str,
         seq: u64,
@@ -66,7 +67,7 @@ impl Store {
             millis(now).into(),
             remove_after.into(),
         ];
-        match exec(txn, sql, values).await {
+        match w.push(sql, values).await {
             Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict),
             other => other.map(|_| ()).map_err(Into::into),
         }

@@ -24,6 +24,7 @@ mod retention;
 mod services;
 pub mod sql;
 pub mod sync;
+mod writes;
 
 use std::collections::HashMap;
 use std::sync::Arc;

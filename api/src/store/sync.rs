@@ -5,10 +5,10 @@ use chrono::{DateTime, Utc};
 use engine::case::{CaseState, Command, Event};
 use engine::chain::Recorded;
 use engine::definition::steps::EffectSpec;
-use sea_orm::DatabaseTransaction;
 
 use super::command::name_of;
-use super::sql::{exec, insert_rows, millis};
+use super::sql::{insert_rows, millis};
+use super::writes::Writes;
 use super::{Store, StoreError};
 
 /// The outbox key of an effect: the receiver's idempotency key too.
@@ -21,7 +21,7 @@ impl Store {
     #[allow(clippy::too_many_arguments)]
     pub(super) async fn sync(
         &self,
-        txn: &DatabaseTransaction,
+        w: &mut Writes<'_>,
         case_id: &str,
         before: &CaseState,
         after: &CaseState,
@@ -31,19 +31,18 @@ impl Store {
     ) -> Result<(), StoreError> {
         let awaits_intake = |s: &CaseState| s.status == engine::case::state::Status::Received;
         if before.tasks != after.tasks || awaits_intake(before) != awaits_intake(after) {
-            self.sync_tasks(txn, case_id, after).await?;
+            self.sync_tasks(w, case_id, after).await?;
         }
         if after.is_concluded() && (before != after) {
-            self.sync_facts(txn, case_id, after, now).await?;
+            self.sync_facts(w, case_id, after, now).await?;
         }
         if before.timers != after.timers {
-            self.sync_timers(txn, case_id, before, after).await?;
+            self.sync_timers(w, case_id, before, after).await?;
         }
         if before.materials != after.materials {
-            exec(txn, "DELETE FROM materials WHERE case_id = $1", vec![case_id.to_owned().into()]).await?;
+            w.push("DELETE FROM materials WHERE case_id = $1", vec![case_id.to_owned().into()]).await?;
             for (code, m) in after.materials.iter() {
-                exec(
-                    txn,
+                w.push(
                     "INSERT INTO materials (case_id, code, sha256, file_name, supplied_at) VALUES ($1, $2, $3, $4, $5)",
                     vec![
                         case_id.to_owned().into(),
@@ -68,12 +67,11 @@ impl Store {
                     // The certificate is made and signed here, in the step's transaction;
                     // the outbox then publishes it to the e-licence platform.
                     if let EffectSpec::IssueCertificate { licence, number_pattern } = &effect.spec {
-                        let (number, body) = self.issue_certificate(txn, after, licence, number_pattern, now).await?;
+                        let (number, body) = self.issue_certificate(w, after, licence, number_pattern, now).await?;
                         payload["certificate"] = serde_json::json!({ "number": number, "body": body });
                     }
                     let kind = name_of(&effect.spec);
-                    exec(
-                        txn,
+                    w.push(
                         "INSERT INTO outbox (idempotency_key, case_id, effect_id, kind, payload, state, attempts, \
                          next_attempt_at, lease_until, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, 0, $6)",
                         vec![
@@ -89,12 +87,11 @@ impl Store {
                 }
                 Event::TaskCompleted { task, .. } => {
                     if let Some(t) = before.tasks.get(task) {
-                        self.record_step(txn, case_id, after, t, now).await?;
+                        self.record_step(w, case_id, after, t, now).await?;
                     }
                 }
                 Event::CaseRated { score, comment } => {
-                    exec(
-                        txn,
+                    w.push(
                         "INSERT INTO ratings (case_id, service_code, office, score, comment, rated_at) \
                          VALUES ($1, $2, $3, $4, $5, $6)",
                         vec![
@@ -113,8 +110,7 @@ impl Store {
         }
         if let Command::SettleEffect { effect, delivered, .. } = command {
             let state = if *delivered { "delivered" } else { "failed" };
-            exec(
-                txn,
+            w.push(
                 "UPDATE outbox SET state = $2, delivered_at = $3, lease_owner = NULL WHERE idempotency_key = $1",
                 vec![effect_key(case_id, *effect).into(), state.into(), millis(now).into()],
             )
@@ -123,8 +119,8 @@ impl Store {
         Ok(())
     }
 
-    async fn sync_tasks(&self, txn: &DatabaseTransaction, case_id: &str, after: &CaseState) -> Result<(), StoreError> {
-        exec(txn, "DELETE FROM tasks WHERE case_id = $1", vec![case_id.to_owned().into()]).await?;
+    async fn sync_tasks(&self, w: &mut Writes<'_>, case_id: &str, after: &CaseState) -> Result<(), StoreError> {
+        w.push("DELETE FROM tasks WHERE case_id = $1", vec![case_id.to_owned().into()]).await?;
         let work = self.open_work(case_id, after);
         if work.is_empty() {
             return Ok(());
@@ -156,7 +152,7 @@ impl Store {
             "level",
             "service_code",
         ];
-        exec(txn, &insert_rows("tasks", &columns, work.len()), values).await?;
+        w.push(&insert_rows("tasks", &columns, work.len()), values).await?;
         Ok(())
     }
 
@@ -164,7 +160,7 @@ impl Store {
     /// ones re-dated and released.
     async fn sync_timers(
         &self,
-        txn: &DatabaseTransaction,
+        w: &mut Writes<'_>,
         case_id: &str,
         before: &CaseState,
         after: &CaseState,
@@ -176,7 +172,7 @@ impl Store {
             let sql = format!("DELETE FROM timers WHERE case_id = $1 AND timer_id IN ({})", slots.join(", "));
             let mut values = vec![case_id.to_owned().into()];
             values.extend(gone);
-            exec(txn, &sql, values).await?;
+            w.push(&sql, values).await?;
         }
         let mut new_rows: Vec<sea_orm::Value> = Vec::new();
         let mut count = 0;
@@ -190,8 +186,7 @@ impl Store {
                     count += 1;
                 }
                 Some(old) if old.due != t.due => {
-                    exec(
-                        txn,
+                    w.push(
                         "UPDATE timers SET kind = $3, due_at = $4, lease_until = 0, lease_owner = NULL \
                          WHERE case_id = $1 AND timer_id = $2",
                         values,
@@ -203,7 +198,7 @@ impl Store {
         }
         if count > 0 {
             let columns = ["case_id", "timer_id", "kind", "due_at", "lease_until", "attempts"];
-            exec(txn, &insert_rows("timers", &columns, count), new_rows).await?;
+            w.push(&insert_rows("timers", &columns, count), new_rows).await?;
         }
         Ok(())
     }
