@@ -7,7 +7,7 @@ use ed25519_dalek::{Signature, Signer as _, SigningKey, Verifier as _, Verifying
 use engine::case::CaseState;
 use engine::certificate::NumberPattern;
 
-use super::sql::{instant, millis, one};
+use super::sql::{instant, is_version_conflict, millis, one};
 use super::writes::Writes;
 use super::{Store, StoreError};
 
@@ -150,7 +150,7 @@ impl Store {
         // The year of issue in China's time zone.
         let year = FixedOffset::east_opt(8 * 3600).map_or(now.year(), |china| now.with_timezone(&china).year());
         let scope = pattern.scope(&case.office, year);
-        w.flush().await?;
+        w.flush().await.map_err(|e| if is_version_conflict(&e) { StoreError::Conflict } else { e.into() })?;
         let row = one(
             w.txn(),
             "INSERT INTO certificate_counters (scope, last) VALUES ($1, 1) \

@@ -11,7 +11,7 @@ use sea_orm::{
 use serde::Serialize;
 use std::sync::Arc;
 
-use super::sql::{insert_rows, is_unique_violation, millis, one};
+use super::sql::{insert_rows, is_unique_violation, is_version_conflict, millis, one};
 use super::writes::Writes;
 use super::{Store, StoreError};
 
@@ -354,7 +354,7 @@ impl Store {
             query_code: request.query_code.clone(),
         };
         self.notify_nodes(&mut w, &applied).await?;
-        w.flush().await.map_err(|e| if is_unique_violation(&e) { StoreError::Conflict } else { e.into() })?;
+        w.flush().await.map_err(|e| if is_version_conflict(&e) { StoreError::Conflict } else { e.into() })?;
         Ok(applied)
     }
 

@@ -32,7 +32,12 @@ pub(super) fn start(store: Store) -> mpsc::Sender<Job> {
                     Err(_) => break,
                 }
             }
-            store.run_group(jobs).await;
+            // A panic while carrying out a group (a bug in the engine or a guard) fails
+            // that group's callers ("the writer stopped"), not every later command.
+            let store = store.clone();
+            if let Err(e) = tokio::spawn(async move { store.run_group(jobs).await }).await {
+                tracing::error!(error = %e, "a commit group panicked; its commands were not carried out");
+            }
         }
     });
     tx
@@ -78,7 +83,18 @@ impl Store {
                     }
                 },
                 Ok(Planned::Done(applied)) => Ok(*applied),
-                Err(refused) => Err(refused),
+                Err(
+                    refused @ (StoreError::Engine(_)
+                    | StoreError::CaseNotFound(_)
+                    | StoreError::Conflict
+                    | StoreError::UnknownService(_)),
+                ) => Err(refused),
+                Err(failed) => {
+                    // The database failed while reading (full disk, I/O error): SQLite may
+                    // have ended the transaction itself, so nothing more is done in it.
+                    let _ = txn.rollback().await;
+                    return Err(failed);
+                }
             };
             results.push(result);
         }

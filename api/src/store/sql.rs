@@ -53,6 +53,18 @@ pub fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
 }
 
+/// Whether an error says another writer got to a case first: a unique-key violation on a
+/// case, its events or an idempotency key (SQLite names `table.column`, PostgreSQL the
+/// `table_pkey` index). Any other unique violation is a fault, not a conflict to retry.
+pub fn is_version_conflict(err: &DbErr) -> bool {
+    match err.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(message)) => ["cases", "events", "idempotency_keys"]
+            .iter()
+            .any(|table| message.contains(&format!("{table}.")) || message.contains(&format!("{table}_pkey"))),
+        _ => false,
+    }
+}
+
 /// `INSERT INTO table (columns) VALUES (...), (...)` for `rows` rows of `columns.len()`
 /// values each, numbered in order.
 #[must_use]

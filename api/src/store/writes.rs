@@ -11,8 +11,9 @@ use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, ExecResult
 
 use super::sql::exec;
 
-/// Most parameters in one execution (SQLite's limit is 32,766 per statement, and the
-/// numbers run on across the statements of one execution).
+/// Most values in one execution. SQLite's limit (32,766 parameters) is per statement, and a
+/// named `$N` takes a slot of its own statement, so one execution could hold more; a long
+/// queue is sent in parts anyway, to keep one call's memory bounded.
 const MAX_PARAMETERS: usize = 30_000;
 
 /// Queued writes inside one transaction.
@@ -72,12 +73,24 @@ impl<'t> Writes<'t> {
         }
         let sql = std::mem::take(&mut self.sql);
         let values = std::mem::take(&mut self.values);
+        // The driver leaves a parameter past the end of the list NULL instead of failing:
+        // a numbering mistake here must not pass as a write of NULLs.
+        debug_assert_eq!(highest_parameter(&sql), values.len(), "batch parameters: {sql}");
         // `$N` stays as written: SQLite takes `$17` as a named parameter in its own
         // statement's next slot and the driver binds it to the 17th value of the list. (As
         // `?17` it would be slot 17 of a statement with sixteen empty slots before it, which
         // the driver fills in order from the list and gives up on past its end.)
         self.txn.execute_raw(Statement::from_sql_and_values(DbBackend::Sqlite, sql, values)).await.map(|_| ())
     }
+}
+
+/// The highest `$N` in `sql`.
+fn highest_parameter(sql: &str) -> usize {
+    sql.split('$')
+        .skip(1)
+        .filter_map(|p| p[..p.bytes().take_while(u8::is_ascii_digit).count()].parse().ok())
+        .max()
+        .unwrap_or(0)
 }
 
 /// Appends `sql` to `out` with every `$N` parameter shifted by `offset`.
@@ -106,5 +119,6 @@ mod tests {
         let mut out = String::from("DELETE FROM tasks WHERE case_id = $1;\n");
         shift_parameters(&mut out, "INSERT INTO t (a, b) VALUES ($1, $12), ($2, '$')", 1);
         assert_eq!(out, "DELETE FROM tasks WHERE case_id = $1;\nINSERT INTO t (a, b) VALUES ($2, $13), ($3, '$')");
+        assert_eq!(super::highest_parameter(&out), 13);
     }
 }
