@@ -21,6 +21,7 @@ mod queue;
 mod read;
 mod report;
 mod retention;
+mod rows;
 mod services;
 pub mod sql;
 pub mod sync;

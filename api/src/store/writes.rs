@@ -84,13 +84,15 @@ impl<'t> Writes<'t> {
     }
 }
 
+/// The number a piece of SQL after a `$` starts with, and the rest of the piece.
+fn parameter(piece: &str) -> Option<(usize, &str)> {
+    let digits = piece.bytes().take_while(u8::is_ascii_digit).count();
+    piece[..digits].parse().ok().map(|n| (n, &piece[digits..]))
+}
+
 /// The highest `$N` in `sql`.
 fn highest_parameter(sql: &str) -> usize {
-    sql.split('$')
-        .skip(1)
-        .filter_map(|p| p[..p.bytes().take_while(u8::is_ascii_digit).count()].parse().ok())
-        .max()
-        .unwrap_or(0)
+    sql.split('$').skip(1).filter_map(parameter).map(|(n, _)| n).max().unwrap_or(0)
 }
 
 /// Appends `sql` to `out` with every `$N` parameter shifted by `offset`.
@@ -98,14 +100,13 @@ fn shift_parameters(out: &mut String, sql: &str, offset: usize) {
     let mut pieces = sql.split('$');
     out.push_str(pieces.next().unwrap_or_default());
     for piece in pieces {
-        let digits = piece.bytes().take_while(u8::is_ascii_digit).count();
         out.push('$');
-        match piece[..digits].parse::<usize>() {
-            Ok(n) => {
+        match parameter(piece) {
+            Some((n, rest)) => {
                 out.push_str(&(n + offset).to_string());
-                out.push_str(&piece[digits..]);
+                out.push_str(rest);
             }
-            Err(_) => out.push_str(piece),
+            None => out.push_str(piece),
         }
     }
 }
