@@ -116,16 +116,18 @@ fn at(day: NaiveDate, hour: u32, minute: u32) -> DateTime<Utc> {
     engine::calendar::start_of(day) + (NaiveTime::from_hms_opt(hour, minute, 0).unwrap_or_default() - NaiveTime::MIN)
 }
 
-const LICENCE_MATERIALS: [&str; 8] = [
-    "preparation_approval",
-    "preparation_report",
-    "charter",
-    "board_member_list",
-    "asset_proof",
-    "principal_credentials",
-    "teacher_credentials",
-    "accountant_credentials",
-];
+/// What a complete application of `service` supplies, in its definition's order: every
+/// required material, and for one with alternatives the documents of its first.
+fn complete_materials(store: &Store, service: &str) -> Result<Vec<String>, StoreError> {
+    let spec = &store.latest(service)?.spec;
+    let required = spec.materials.iter().filter(|m| m.required);
+    Ok(required
+        .flat_map(|m| match m.any_of.first() {
+            Some(first) => first.all_of.iter().map(|d| d.code.clone()).collect(),
+            None => vec![m.code.clone()],
+        })
+        .collect())
+}
 
 /// Loads the sample cases (at `now`), then fires the timers that came due.
 ///
@@ -211,7 +213,9 @@ async fn licences(d: &mut Demo<'_>) -> Result<(), StoreError> {
         let applicant = format!("school-{}", i + 1);
         let form = json!({"office_code": "410105", "school_name": school, "organiser_name": organiser});
         let start = d.working_days_ago(days_ago)?;
-        let have: Vec<&str> = if stage == 1 { LICENCE_MATERIALS[..6].to_vec() } else { LICENCE_MATERIALS.to_vec() };
+        let all = complete_materials(d.store, "JY-XK-0001")?;
+        // Stage 1 lacks the last two (teacher and accountant credentials): the notice below.
+        let have: Vec<&str> = all.iter().take(if stage == 1 { 6 } else { all.len() }).map(String::as_str).collect();
         let case = d.submit("JY-XK-0001", &applicant, form, &have, start).await?;
         let step = |k: i64| start + Duration::days(k);
         match stage {
@@ -272,15 +276,8 @@ async fn teachers(d: &mut Demo<'_>) -> Result<(), StoreError> {
         let applicant = format!("teacher-{}", i + 1);
         let form = json!({"office_code": "410102001", "name": name, "id_card": id_card, "teaching_level": level,
             "subject": subject, "putonghua_level": "二级甲等", "medical_conclusion": "合格", "phone": "13900139000"});
-        let have = [
-            "photo",
-            "identity_card",
-            "education_certificate",
-            "putonghua_certificate",
-            "medical_report",
-            "ntce_certificate",
-            "conduct_commitment",
-        ];
+        let all = complete_materials(d.store, "JY-XK-0006")?;
+        let have: Vec<&str> = all.iter().map(String::as_str).collect();
         let start = (at(filed, 10, 0) - Duration::days(i64::try_from(i).unwrap_or(0))).min(d.now - Duration::hours(6));
         let case = d.submit("JY-XK-0006", &applicant, form, &have, start).await?;
         d.run(&case, &reviewer, Command::AcceptCase { deferred: Vec::new() }, start + Duration::hours(1)).await?;
