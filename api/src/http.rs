@@ -13,7 +13,7 @@ use axum::routing::get;
 
 use crate::auth::Auth;
 use crate::config::Config;
-use crate::graphql::{self, AppSchema, Caller};
+use crate::graphql::{self, Caller, Schemas};
 use crate::runtime::outbox::Deliverer;
 use crate::runtime::timers::Scheduler;
 use crate::store::Store;
@@ -27,7 +27,7 @@ pub const MAX_FILES: usize = 10;
 /// What handlers share.
 #[derive(Clone)]
 pub struct App {
-    schema: AppSchema,
+    schema: Schemas,
     auth: Auth,
     store: Store,
 }
@@ -130,7 +130,7 @@ async fn subscriptions(
 ) -> axum::response::Response {
     upgrade.protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| {
         let auth = app.auth.clone();
-        async_graphql_axum::GraphQLWebSocket::new(socket, app.schema.clone(), protocol)
+        async_graphql_axum::GraphQLWebSocket::new(socket, app.schema.main.clone(), protocol)
             .on_connection_init(move |payload| async move {
                 let header = ["Authorization", "authorization"].iter().find_map(|k| payload.get(*k)?.as_str());
                 let token =
@@ -187,17 +187,16 @@ async fn download(
         return (StatusCode::NOT_FOUND, "no such file").into_response();
     }
     let allowed = async {
-        if app.store.uploaded_by(&sha256, &who.sub).await? {
-            return Ok::<bool, crate::store::StoreError>(true);
-        }
-        for case_id in app.store.cases_citing(&sha256).await? {
-            if let Some(case) = app.store.stored(&case_id).await?
-                && graphql::visibility(&who, &case.state, &case.service).is_some()
-            {
-                return Ok(true);
+        let uploaded = app.store.uploaded_by(&sha256, &who.sub).await?;
+        let mut citing = Vec::new();
+        if !uploaded {
+            for case_id in app.store.cases_citing(&sha256).await? {
+                if let Some(case) = app.store.stored(&case_id).await? {
+                    citing.push(crate::policy::case_access(&who, &case.state, &case.service));
+                }
             }
         }
-        Ok(false)
+        Ok::<bool, crate::store::StoreError>(crate::policy::may_download(uploaded, citing))
     };
     let file = match allowed.await {
         Ok(true) => app.store.file(&sha256).await,
@@ -269,7 +268,8 @@ async fn execute(app: &App, headers: &HeaderMap, request: async_graphql::Request
     };
     let operation = request.operation_name.clone();
     let user = caller.as_ref().map(|c| c.sub.clone());
-    let mut response = app.schema.execute(request.data(Caller(caller))).await;
+    let schema = if graphql::is_introspection(&request) { &app.schema.introspection } else { &app.schema.main };
+    let mut response = schema.execute(request.data(Caller(caller))).await;
     for error in &mut response.errors {
         give_code(error);
         let code = match error.extensions.as_ref().and_then(|e| e.get("code")) {

@@ -7,6 +7,7 @@
 //! - [`export`]: CSV exports of the SLA report and the case list.
 //! - [`forms`]: application forms against their JSON Schema, personal numbers by check digit.
 //! - [`auth`]: JWT bearer tokens (HS256, RS256, EdDSA) and the caller they name.
+//! - [`policy`]: who may see and do what; every door asks it.
 //! - [`graphql`]: the GraphQL schema: queries, mutations, the closed set of error codes.
 //! - [`http`]: axum routes and `serve`, with the runtime loops beside the server.
 //! - [`metrics`]: counters and latency histograms for `/metrics` (Prometheus text).
@@ -18,6 +19,7 @@
 //!   line and field, the way the loader at start-up does.
 
 pub mod auth;
+pub mod policy;
 pub mod config;
 pub mod demo;
 pub mod export;

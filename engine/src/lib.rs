@@ -11,6 +11,7 @@
 //!   and `evolve(state, event)`.
 //! - [`chain`]: the per-case hash chain of recorded events.
 //! - [`ids`]: validated identifiers (身份证号, 统一社会信用代码).
+//! - [`office`]: office codes and which office covers which.
 //!
 //! No IO, no async, no system clock, no random ids: everything comes in as arguments, so
 //! the engine is deterministic, testable without a database, and benchmarked alone.
@@ -24,7 +25,9 @@ pub mod clock;
 pub mod definition;
 pub mod ids;
 pub mod limit;
+pub mod office;
 
 pub use calendar::Calendar;
 pub use definition::Service;
 pub use limit::{Limit, Unit};
+pub use office::OfficeCode;

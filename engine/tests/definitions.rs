@@ -73,6 +73,7 @@ const MINIMAL: &str = r#"
 code: T-1
 name: 测试事项
 version: 1
+category: 行政许可
 legal_basis: [测试]
 limits: {legal: {amount: 20, unit: working_days}, promised: {amount: 5, unit: working_days}}
 max_visits: 0

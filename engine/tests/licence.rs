@@ -290,3 +290,54 @@ fn tasks_are_claimed_once_and_only_by_their_role_in_scope() {
     assert_eq!(case.run(&a, Command::ClaimTask { task: 99 }), Err(EngineError::TaskNotFound(99)));
     case.ok(&a, complete("approve"));
 }
+
+fn offered(case: &Case, who: &Actor) -> Vec<(engine::case::OperationKind, Option<String>)> {
+    engine::case::operations(&case.service, &case.state, who, case.now, &common::CALENDAR)
+        .into_iter()
+        .map(|o| (o.kind, o.procedure))
+        .collect()
+}
+
+#[test]
+fn each_caller_is_offered_exactly_what_the_engine_would_accept_now() {
+    use engine::case::OperationKind as K;
+    let case = submitted();
+    // At the window: accept, one notice, refuse, record a visit; the school may supply or
+    // withdraw.
+    assert_eq!(offered(&case, &clerk()), [
+        (K::Accept, None),
+        (K::RequestCorrection, None),
+        (K::Refuse, None),
+        (K::RecordVisit, None)
+    ]);
+    assert_eq!(offered(&case, &school()), [(K::SupplyMaterials, None), (K::Withdraw, None)]);
+    assert!(offered(&case, &staff("x", "window_clerk", "4201")).is_empty(), "another province's clerk");
+    let inspector = staff("i", "inspector", "4101");
+    assert_eq!(offered(&case, &inspector), [(K::RecordVisit, None)], "a role with no task yet");
+
+    // Once the notice is out, a second one on the unchanged submission is not offered.
+    let mut noticed = submitted();
+    let notice = vec![Deficiency { material: Some("charter".into()), note: "缺少学校章程".into() }];
+    noticed.ok(&clerk(), Command::RequestCorrection { deficiencies: notice });
+    assert_eq!(offered(&noticed, &clerk()), [(K::Refuse, None), (K::RecordVisit, None)]);
+
+    // In progress: the inspector claims or completes their task; the leader may pause for
+    // either special procedure; the agency head may extend; nobody else may.
+    let case = accepted();
+    let inspector = staff("i", "inspector", "4101");
+    let task = case.task("site_inspection");
+    let ops = engine::case::operations(&case.service, &case.state, &inspector, case.now, &common::CALENDAR);
+    assert_eq!(ops.iter().map(|o| (o.kind, o.task)).collect::<Vec<_>>(), [
+        (K::ClaimTask, Some(task)),
+        (K::CompleteTask, Some(task)),
+        (K::RecordVisit, None)
+    ]);
+    let leader = staff("l", "leader", "4101");
+    assert_eq!(offered(&case, &leader), [
+        (K::PauseClock, Some("expert_review".into())),
+        (K::PauseClock, Some("hearing".into())),
+        (K::RecordVisit, None)
+    ]);
+    assert_eq!(offered(&case, &staff("h", "agency_head", "4101")), [(K::ExtendDeadline, None), (K::RecordVisit, None)]);
+    assert!(offered(&case, &staff("a", "auditor", "41")).is_empty(), "auditors are offered nothing");
+}

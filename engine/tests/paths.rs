@@ -328,6 +328,16 @@ fn visits_beyond_the_service_maximum_are_flagged() {
     assert!(matches!(events[0], Event::VisitRecorded { visits: 1, over_limit: true, .. }), "转学 promises zero visits");
     assert_eq!(
         case.run(&Actor::applicant("x"), Command::RecordVisit { purpose: String::new() }),
+        Err(EngineError::MissingRole("school_registrar".into()))
+    );
+    // A role outside the service's (an auditor's) records no visit, even in scope.
+    let auditor = staff("a1", "auditor", "1101");
+    assert_eq!(
+        case.run(&auditor, Command::RecordVisit { purpose: "核查".into() }),
+        Err(EngineError::MissingRole("school_registrar".into()))
+    );
+    assert_eq!(
+        case.run(&staff("b9", "bureau_registrar", "4405"), Command::RecordVisit { purpose: "核查".into() }),
         Err(EngineError::OutOfScope)
     );
 }

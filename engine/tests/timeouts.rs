@@ -13,6 +13,7 @@ const DEFINITION: &str = r#"
 code: T-2
 name: 超时处理测试
 version: 1
+category: 行政许可
 legal_basis: [测试]
 limits: {legal: {amount: 20, unit: working_days}, promised: {amount: 5, unit: working_days}}
 max_visits: 0

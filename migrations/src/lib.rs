@@ -13,6 +13,7 @@ mod m20261122_000002_public_status;
 mod m20261123_000003_certificates_files;
 mod m20261123_000004_task_level;
 mod m20261123_000005_case_facts;
+mod m20261201_000006_case_keys;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_certificates_files::Migration),
             Box::new(m20261123_000004_task_level::Migration),
             Box::new(m20261123_000005_case_facts::Migration),
+            Box::new(m20261201_000006_case_keys::Migration),
         ]
     }
 }

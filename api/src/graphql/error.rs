@@ -11,6 +11,12 @@ pub fn coded(code: &str, message: impl Into<String>) -> async_graphql::Error {
     async_graphql::Error::new(message.into()).extend_with(|_, e| e.set("code", code.to_owned()))
 }
 
+impl From<crate::policy::Refusal> for async_graphql::Error {
+    fn from(r: crate::policy::Refusal) -> Self {
+        coded(r.code(), r.message())
+    }
+}
+
 /// No valid token where one is needed.
 pub fn unauthenticated() -> async_graphql::Error {
     coded("UNAUTHENTICATED", "a valid bearer token is required")

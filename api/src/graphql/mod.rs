@@ -3,13 +3,14 @@
 
 mod documents;
 pub mod error;
+pub mod guide;
 mod mutation;
 mod query;
 pub mod report;
 mod subscription;
-mod view;
-
-pub use query::visibility;
+mod timeline;
+pub mod types;
+pub mod view;
 
 use async_graphql::Schema;
 
@@ -74,21 +75,61 @@ impl Lookups {
 /// The schema served at `/graphql`.
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
-/// Builds the schema over a store, with depth and complexity limits.
-#[must_use]
-pub fn schema(store: Store) -> AppSchema {
+/// The schemas served at `/graphql`: one for every request, with depth and complexity
+/// limits, and one that answers introspection only, without them. The standard
+/// introspection query (graphql-js `getIntrospectionQuery()`, which GraphiQL, code
+/// generators and IDEs send) nests `ofType` deeper than any user query may, yet it reads
+/// only the schema, which is bounded and public.
+#[derive(Clone)]
+pub struct Schemas {
+    /// Queries, mutations, subscriptions.
+    pub main: AppSchema,
+    /// `__schema` and `__type` only.
+    pub introspection: AppSchema,
+}
+
+fn build(store: Store) -> async_graphql::SchemaBuilder<Query, Mutation, Subscription> {
     Schema::build(Query::default(), Mutation::default(), Subscription)
         .data(store)
         .data(Lookups::default())
         .data(crate::forms::Forms::default())
-        .limit_depth(12)
-        .limit_complexity(500)
-        .finish()
+}
+
+/// Builds the schemas over a store.
+#[must_use]
+pub fn schema(store: Store) -> Schemas {
+    Schemas {
+        main: build(store.clone()).limit_depth(12).limit_complexity(500).finish(),
+        introspection: build(store).introspection_only().limit_depth(64).limit_complexity(100_000).finish(),
+    }
+}
+
+/// Whether a request selects nothing but schema introspection (`__schema`, `__type`,
+/// `__typename`), so it may go to the introspection schema.
+#[must_use]
+pub fn is_introspection(request: &async_graphql::Request) -> bool {
+    use async_graphql::parser::types::{DocumentOperations, OperationType, Selection};
+    let Ok(doc) = async_graphql::parser::parse_query(&request.query) else { return false };
+    let operations: Vec<_> = match &doc.operations {
+        DocumentOperations::Single(op) => vec![op],
+        DocumentOperations::Multiple(ops) => match &request.operation_name {
+            Some(name) => ops.iter().filter(|(n, _)| n.as_str() == name).map(|(_, op)| op).collect(),
+            None => ops.values().collect(),
+        },
+    };
+    !operations.is_empty()
+        && operations.iter().all(|op| {
+            op.node.ty == OperationType::Query
+                && op.node.selection_set.node.items.iter().all(|item| match &item.node {
+                    Selection::Field(f) => f.node.name.node.starts_with("__"),
+                    _ => false,
+                })
+        })
 }
 
 /// The caller's claims, or UNAUTHENTICATED.
 fn claims<'a>(ctx: &'a async_graphql::Context<'_>) -> async_graphql::Result<&'a Claims> {
-    ctx.data_opt::<Caller>().and_then(|c| c.0.as_ref()).ok_or_else(error::unauthenticated)
+    Ok(crate::policy::signed_in(ctx.data_opt::<Caller>().and_then(|c| c.0.as_ref()))?)
 }
 
 fn store<'a>(ctx: &'a async_graphql::Context<'_>) -> &'a Store {

@@ -1,6 +1,6 @@
 //! Mutations: each is one engine command carried out by the store in one transaction, by
-//! the caller from the token. The engine decides who may do what on a case; here only
-//! the caller's identity and the input's shape are checked.
+//! the caller from the token. The policy says whether the caller may write at all and as
+//! whom ([`policy::actor`]); the engine decides which command each role may issue where.
 
 use std::collections::BTreeMap;
 
@@ -13,6 +13,7 @@ use super::view::CaseView;
 use super::{claims, store};
 use std::sync::Arc;
 
+use crate::policy;
 use crate::store::{Guard, Request};
 
 /// A material reference: the SHA-256 of an uploaded file and its name.
@@ -61,21 +62,26 @@ async fn run(
     expected_version: Option<i64>,
 ) -> async_graphql::Result<CaseView> {
     let who = claims(ctx)?;
+    let actor = policy::actor(who)?;
     // A case the caller may not see reads as "no such case", whatever they try on it.
     let viewer = who.clone();
-    let guard = Guard(Arc::new(move |state, service| super::query::visibility(&viewer, state, service).is_some()));
+    let guard = Guard(Arc::new(move |state, service| policy::case_access(&viewer, state, service).is_some()));
     let request = Request {
         expected_seq: expected_version.map(|v| u64::try_from(v).unwrap_or(u64::MAX)),
         guard: Some(guard),
-        ..Request::new(case_id, who.actor(), command, chrono::Utc::now())
+        ..Request::new(case_id, actor, command, chrono::Utc::now())
     };
     apply(ctx, &request).await
 }
 
 async fn apply(ctx: &Context<'_>, request: &Request) -> async_graphql::Result<CaseView> {
+    let who = claims(ctx)?;
     let s = store(ctx);
     let applied = s.execute(request).await.map_err(from_store)?;
-    let mut view = CaseView::new(&applied.service, &applied.state, applied.seq, false);
+    // Whoever could act can see the result, bar one who lost sight of the case by acting.
+    let access = policy::case_access(who, &applied.state, &applied.service)
+        .unwrap_or(policy::Access { masked: false, own: false });
+    let mut view = CaseView::new(applied.service, applied.state, applied.seq, access, Some(request.actor.clone()));
     view.query_code = applied.query_code;
     Ok(view)
 }
@@ -101,7 +107,7 @@ pub struct CalendarLoaded {
 }
 
 fn require_admin(ctx: &Context<'_>) -> async_graphql::Result<()> {
-    if claims(ctx)?.has(crate::auth::ADMIN) { Ok(()) } else { Err(super::error::forbidden("admins only")) }
+    Ok(policy::may_administer(claims(ctx)?)?)
 }
 
 /// Write operations.
@@ -127,7 +133,7 @@ impl CaseMutation {
     async fn load_calendar(
         &self,
         ctx: &Context<'_>,
-        notice: Json<serde_json::Value>,
+        #[graphql(desc = "The year's holiday notice in holiday-cn JSON.")] notice: Json<serde_json::Value>,
     ) -> async_graphql::Result<CalendarLoaded> {
         require_admin(ctx)?;
         let text = notice.0.to_string();
@@ -140,12 +146,12 @@ impl CaseMutation {
     async fn submit_case(
         &self,
         ctx: &Context<'_>,
-        service: String,
-        form: Json<serde_json::Value>,
-        #[graphql(default)] materials: Vec<MaterialInput>,
-        idempotency_key: Option<String>,
+        #[graphql(desc = "事项编码 of a published service.")] service: String,
+        #[graphql(desc = "The application form, checked against the service's JSON Schema.")] form: Json<serde_json::Value>,
+        #[graphql(default, desc = "The materials, each an uploaded file cited by its SHA-256.")] materials: Vec<MaterialInput>,
+        #[graphql(desc = "A key of your own (1-200 characters): a retry with it returns the first case.")] idempotency_key: Option<String>,
     ) -> async_graphql::Result<CaseView> {
-        let who = claims(ctx)?;
+        let applicant = policy::applicant(claims(ctx)?)?;
         if idempotency_key.as_ref().is_some_and(|k| k.is_empty() || k.len() > 200) {
             return Err(bad_input("idempotencyKey: 1 to 200 characters"));
         }
@@ -164,7 +170,7 @@ impl CaseMutation {
             service: Some(service),
             idempotency_key,
             query_code: Some(query_code),
-            ..Request::new(case_id, engine::case::Actor::applicant(&who.sub), command, chrono::Utc::now())
+            ..Request::new(case_id, applicant, command, chrono::Utc::now())
         };
         apply(ctx, &request).await
     }
@@ -173,8 +179,8 @@ impl CaseMutation {
     async fn accept_case(
         &self,
         ctx: &Context<'_>,
-        case_id: String,
-        #[graphql(default)] deferred: Vec<String>,
+        #[graphql(desc = "The case (its id, the tracking number).")] case_id: String,
+        #[graphql(default, desc = "Codes of the materials accepted as missing (容缺), each deferrable by the definition.")] deferred: Vec<String>,
         expected_version: Option<i64>,
     ) -> async_graphql::Result<CaseView> {
         run(ctx, case_id, Command::AcceptCase { deferred }, expected_version).await
@@ -184,8 +190,8 @@ impl CaseMutation {
     async fn request_correction(
         &self,
         ctx: &Context<'_>,
-        case_id: String,
-        deficiencies: Vec<DeficiencyInput>,
+        #[graphql(desc = "The case (its id, the tracking number).")] case_id: String,
+        #[graphql(desc = "Every deficiency, in one notice (一次性告知).")] deficiencies: Vec<DeficiencyInput>,
         expected_version: Option<i64>,
     ) -> async_graphql::Result<CaseView> {
         let deficiencies =
@@ -197,8 +203,8 @@ impl CaseMutation {
     async fn supply_materials(
         &self,
         ctx: &Context<'_>,
-        case_id: String,
-        materials: Vec<MaterialInput>,
+        #[graphql(desc = "The case (its id, the tracking number).")] case_id: String,
+        #[graphql(desc = "The materials, each an uploaded file cited by its SHA-256.")] materials: Vec<MaterialInput>,
     ) -> async_graphql::Result<CaseView> {
         run(ctx, case_id, Command::SupplyMaterials { materials: self::materials(ctx, materials).await? }, None).await
     }
@@ -217,9 +223,9 @@ impl CaseMutation {
     async fn complete_task(
         &self,
         ctx: &Context<'_>,
-        case_id: String,
+        #[graphql(desc = "The case (its id, the tracking number).")] case_id: String,
         task_id: u32,
-        action: String,
+        #[graphql(desc = "One of the actions the task's step offers (`actions { code }`).")] action: String,
         data: Option<Json<serde_json::Map<String, serde_json::Value>>>,
         expected_version: Option<i64>,
     ) -> async_graphql::Result<CaseView> {
@@ -231,8 +237,8 @@ impl CaseMutation {
     async fn pause_clock(
         &self,
         ctx: &Context<'_>,
-        case_id: String,
-        procedure: String,
+        #[graphql(desc = "The case (its id, the tracking number).")] case_id: String,
+        #[graphql(desc = "The special procedure's code (`specialProcedures { code }` of the service).")] procedure: String,
     ) -> async_graphql::Result<CaseView> {
         run(ctx, case_id, Command::PauseClock { procedure }, None).await
     }
@@ -246,9 +252,9 @@ impl CaseMutation {
     async fn extend_deadline(
         &self,
         ctx: &Context<'_>,
-        case_id: String,
+        #[graphql(desc = "The case (its id, the tracking number).")] case_id: String,
         amount: u32,
-        reason: String,
+        #[graphql(desc = "Why, in words the applicant reads (required).")] reason: String,
     ) -> async_graphql::Result<CaseView> {
         run(ctx, case_id, Command::ExtendDeadline { amount, reason }, None).await
     }
@@ -257,8 +263,8 @@ impl CaseMutation {
     async fn withdraw_case(
         &self,
         ctx: &Context<'_>,
-        case_id: String,
-        reason: String,
+        #[graphql(desc = "The case (its id, the tracking number).")] case_id: String,
+        #[graphql(desc = "Why, in words the applicant reads (required).")] reason: String,
     ) -> async_graphql::Result<CaseView> {
         run(ctx, case_id, Command::WithdrawCase { reason }, None).await
     }
@@ -267,8 +273,8 @@ impl CaseMutation {
     async fn record_visit(
         &self,
         ctx: &Context<'_>,
-        case_id: String,
-        purpose: String,
+        #[graphql(desc = "The case (its id, the tracking number).")] case_id: String,
+        #[graphql(desc = "Why the applicant came in person.")] purpose: String,
     ) -> async_graphql::Result<CaseView> {
         run(ctx, case_id, Command::RecordVisit { purpose }, None).await
     }
@@ -277,9 +283,9 @@ impl CaseMutation {
     async fn rate_case(
         &self,
         ctx: &Context<'_>,
-        case_id: String,
+        #[graphql(desc = "The case (its id, the tracking number).")] case_id: String,
         score: u8,
-        #[graphql(default)] comment: String,
+        #[graphql(default, desc = "Free text; a reason is expected for 1 or 2.")] comment: String,
     ) -> async_graphql::Result<CaseView> {
         run(ctx, case_id, Command::RateCase { score, comment }, None).await
     }

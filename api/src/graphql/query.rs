@@ -1,34 +1,41 @@
-//! Queries. A case is visible to its applicant, to staff and auditors whose office covers
-//! the case's office, and to nobody else (others get NOT_FOUND, not a hint it exists).
+//! Queries. Who may see what is the policy's ([`crate::policy`]); a case the caller may
+//! not see reads as NOT_FOUND, never as a hint that it exists.
 
-use async_graphql::{Context, Json, Object, SimpleObject};
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, InputObject, Json, Object, SimpleObject};
+use chrono::{DateTime, Utc};
 
 use super::error::{bad_input, from_store, not_found};
+use super::guide::ServiceGuide;
+use super::types::{CaseStatus, Level};
 use super::view::{CaseView, PublicStatus};
 use super::{claims, store};
-use crate::auth::{AUDITOR, Claims};
-use crate::store::QueueCursor;
+use crate::policy;
+use crate::store::{CaseOrder, CaseSearch, QueueCursor, QueueFilter};
+
+/// The most items one page may hold.
+pub const MAX_PAGE: u32 = 100;
+
+/// Checks a page size: 1 to [`MAX_PAGE`].
+pub(super) fn page_size(first: u32) -> async_graphql::Result<u32> {
+    if (1..=MAX_PAGE).contains(&first) {
+        Ok(first)
+    } else {
+        Err(bad_input(format!("first: 1 to {MAX_PAGE} items per page")))
+    }
+}
 
 /// The caller as the server sees them.
 #[derive(SimpleObject)]
 pub struct Me {
     /// User id.
     pub id: String,
+    /// Display name.
+    pub name: String,
     /// Roles.
     pub roles: Vec<String>,
-    /// Office code.
+    /// Office code (empty when the token names none, or a malformed one).
     pub office: String,
-}
-
-/// A published service.
-#[derive(SimpleObject)]
-pub struct ServiceView {
-    /// 事项编码.
-    pub code: String,
-    /// Chinese name.
-    pub name: String,
-    /// Version new cases run under.
-    pub version: u32,
 }
 
 /// A case's record with the verdict on its hash chain.
@@ -40,8 +47,10 @@ pub struct AuditTrail {
     pub broken_at: Option<u64>,
     /// Why.
     pub reason: Option<String>,
-    /// The events as stored.
+    /// The events as stored (personal numbers masked for auditors).
     pub events: Json<serde_json::Value>,
+    /// The same history in words.
+    pub timeline: Vec<super::timeline::TimelineEntry>,
 }
 
 /// One task in the clerk's queue.
@@ -50,9 +59,10 @@ pub struct AuditTrail {
 pub struct QueueTask {
     /// The case.
     pub case_id: String,
-    /// Task id within the case.
+    /// Task id within the case; the intake entry of a case awaiting 受理 has
+    /// 2147483647 and is worked with `acceptCase`, `requestCorrection` or `refuseCase`.
     pub task_id: u32,
-    /// Step id.
+    /// Step id (`intake` for 受理).
     pub step: String,
     /// Role that does it.
     pub role: String,
@@ -60,14 +70,28 @@ pub struct QueueTask {
     pub office: String,
     /// Who claimed it.
     pub claimed_by: Option<String>,
-    /// Step deadline (RFC 3339).
-    pub due: Option<String>,
-    /// `normal`, `warning` (预警) or `overdue` (超期), as the step's timers last set it.
-    pub level: String,
+    /// Step deadline.
+    pub due: Option<DateTime<Utc>>,
+    /// Level, as the step's timers last set it.
+    pub level: Level,
     /// 事项编码.
     pub service: String,
-    /// Pass as `after` to continue from here.
-    pub cursor: String,
+}
+
+fn stored_level(text: &str) -> Level {
+    match text {
+        "warning" => Level::Warning,
+        "overdue" => Level::Overdue,
+        _ => Level::Normal,
+    }
+}
+
+fn level_name(level: Level) -> &'static str {
+    match level {
+        Level::Normal => "normal",
+        Level::Warning => "warning",
+        Level::Overdue => "overdue",
+    }
 }
 
 #[async_graphql::ComplexObject]
@@ -84,51 +108,121 @@ impl QueueTask {
         }
         store(ctx).latest(&self.service).ok()?.step_name(&self.step).map(str::to_owned)
     }
-}
 
-/// A page of the queue.
-#[derive(SimpleObject)]
-pub struct TaskPage {
-    /// Tasks, most urgent first.
-    pub nodes: Vec<QueueTask>,
-    /// Whether more follow.
-    pub has_next_page: bool,
-    /// The last task's cursor.
-    pub end_cursor: Option<String>,
+    /// The level in words: 正常, 预警, 超期.
+    async fn level_label(&self) -> &'static str {
+        self.level.label()
+    }
 }
 
 impl From<crate::store::QueueItem> for QueueTask {
     fn from(i: crate::store::QueueItem) -> Self {
         Self {
-            cursor: i.cursor().encode(),
             case_id: i.case_id,
             task_id: i.task_id,
             step: i.step,
             role: i.role,
             office: i.office,
             claimed_by: i.claimed_by,
-            due: i.due.map(|d| d.to_rfc3339()),
-            level: i.level,
+            due: i.due,
+            level: stored_level(&i.level),
             service: i.service,
         }
     }
 }
 
-/// Whether `who` may see `case`, and whether personal numbers are masked for them.
-pub fn visibility(who: &Claims, s: &engine::case::CaseState, service: &engine::Service) -> Option<bool> {
-    // Staff see the cases of their office and sub-offices, and cases with a task there (a
-    // transfer passes through four offices).
-    let covers = |office: &str| !who.office.is_empty() && office.starts_with(&who.office);
-    let staff_in_scope = covers(&s.office) || s.tasks.values().any(|t| covers(&t.office));
-    if s.applicant == who.sub {
-        Some(false)
-    } else if staff_in_scope && who.has(AUDITOR) {
-        Some(true)
-    } else if staff_in_scope && service.spec.roles.iter().any(|r| who.has(&r.code)) {
-        Some(false)
-    } else {
-        None
+/// Which of your queue's tasks to list; every condition given must hold.
+#[derive(InputObject, Default)]
+pub struct TaskFilter {
+    /// Only this service (事项编码).
+    pub service: Option<String>,
+    /// Only this step (step id; `intake` for 受理).
+    pub step: Option<String>,
+    /// Only tasks at this level.
+    pub level: Option<Level>,
+    /// Only tasks nobody has claimed.
+    #[graphql(default)]
+    pub unclaimed: bool,
+    /// Only tasks you have claimed.
+    #[graphql(default)]
+    pub claimed_by_me: bool,
+}
+
+/// How staff search cases; every condition given must hold.
+#[derive(InputObject, Default)]
+pub struct CaseFilter {
+    /// 办件编号 (tracking number).
+    pub tracking_no: Option<String>,
+    /// A name the application gives, exactly (申请人姓名, 学校名称 ...).
+    pub applicant_name: Option<String>,
+    /// A 身份证号 the application gives.
+    pub id_number: Option<String>,
+    /// Only this service (事项编码).
+    pub service: Option<String>,
+    /// Only cases in this status.
+    pub status: Option<CaseStatus>,
+    /// Only cases at this level (the worse of the legal and promised clocks).
+    pub level: Option<Level>,
+    /// An office inside your scope (its sub-offices included); default: your office.
+    pub office: Option<String>,
+    /// Received on or after this day (YYYY-MM-DD, China time).
+    pub received_from: Option<String>,
+    /// Received on or before this day.
+    pub received_to: Option<String>,
+    /// Concluded on or after this day.
+    pub concluded_from: Option<String>,
+    /// Concluded on or before this day.
+    pub concluded_to: Option<String>,
+}
+
+/// How a page of cases is ordered.
+#[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq, Default)]
+pub enum CaseSort {
+    /// Earliest promised deadline first.
+    #[default]
+    Due,
+    /// Newest received first.
+    Received,
+}
+
+fn day(field: &str, text: Option<&str>) -> async_graphql::Result<Option<chrono::NaiveDate>> {
+    text.map(|t| {
+        chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| bad_input(format!("{field}: a date as YYYY-MM-DD")))
+    })
+    .transpose()
+}
+
+/// `[from, to]` in days as `[start of from, start of the day after to)`.
+fn period(
+    field: &str,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> async_graphql::Result<Option<(DateTime<Utc>, DateTime<Utc>)>> {
+    let from_day = day(&format!("filter.{field}From"), from)?;
+    let to_day = day(&format!("filter.{field}To"), to)?;
+    if let (Some(f), Some(t)) = (from_day, to_day)
+        && t < f
+    {
+        return Err(bad_input(format!("filter.{field}To: before filter.{field}From")));
     }
+    if from_day.is_none() && to_day.is_none() {
+        return Ok(None);
+    }
+    let start = from_day.map_or(DateTime::<Utc>::MIN_UTC, engine::calendar::start_of);
+    let end = to_day.map_or(DateTime::<Utc>::MAX_UTC, |d| engine::calendar::start_of(d + chrono::Duration::days(1)));
+    Ok(Some((start, end)))
+}
+
+fn known_service(ctx: &Context<'_>, field: &str, code: Option<&String>) -> async_graphql::Result<()> {
+    match code {
+        Some(c) if store(ctx).latest(c).is_err() => Err(bad_input(format!("{field}: no published service `{c}`"))),
+        _ => Ok(()),
+    }
+}
+
+fn stored_status(status: CaseStatus) -> String {
+    let status: engine::case::state::Status = status.into();
+    serde_json::to_value(status).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
 /// Read operations.
@@ -140,61 +234,159 @@ impl CaseQuery {
     /// Who the token says you are.
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Me> {
         let c = claims(ctx)?;
-        Ok(Me { id: c.sub.clone(), roles: c.roles.clone(), office: c.office.clone() })
+        let office = policy::office_of(c).map(|o| o.to_string()).unwrap_or_default();
+        Ok(Me { id: c.sub.clone(), name: c.name.clone(), roles: c.roles.clone(), office })
     }
 
-    /// Every published service, newest version of each.
-    async fn services(&self, ctx: &Context<'_>) -> Vec<ServiceView> {
-        store(ctx)
+    /// Every published service (newest version of each), by category and code; public.
+    async fn services(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only services of this category (事项类型, e.g. 行政许可).")] category: Option<String>,
+        #[graphql(desc = "Only services whose name or code contains this text.")] search: Option<String>,
+    ) -> Vec<ServiceGuide> {
+        let search = search.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        let mut list: Vec<_> = store(ctx)
             .latest_services()
             .into_iter()
-            .map(|s| ServiceView { code: s.spec.code.clone(), name: s.spec.name.clone(), version: s.spec.version })
-            .collect()
+            .filter(|s| category.as_ref().is_none_or(|c| &s.spec.category == c))
+            .filter(|s| search.as_ref().is_none_or(|q| s.spec.name.contains(q.as_str()) || s.spec.code.contains(q.as_str())))
+            .collect();
+        list.sort_by(|a, b| (&a.spec.category, &a.spec.code).cmp(&(&b.spec.category, &b.spec.code)));
+        list.into_iter().map(ServiceGuide).collect()
+    }
+
+    /// One service's 办事指南 (newest version); public.
+    async fn service(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "事项编码, e.g. JY-XK-0001.")] code: String,
+    ) -> async_graphql::Result<ServiceGuide> {
+        let service = store(ctx)
+            .latest(&code)
+            .map_err(|_| super::error::coded("NOT_FOUND", format!("code: no published service `{code}`")))?;
+        Ok(ServiceGuide(service))
     }
 
     /// One case, if you may see it.
-    async fn case(&self, ctx: &Context<'_>, id: String) -> async_graphql::Result<CaseView> {
+    async fn case(&self, ctx: &Context<'_>, #[graphql(desc = "Case id (办件编号).")] id: String) -> async_graphql::Result<CaseView> {
         let who = claims(ctx)?;
         let case = store(ctx).stored(&id).await.map_err(from_store)?.ok_or_else(|| not_found("such case"))?;
-        let mask = visibility(who, &case.state, &case.service).ok_or_else(|| not_found("such case"))?;
-        Ok(CaseView::new(&case.service, &case.state, case.version, mask))
+        let access = policy::case_access(who, &case.state, &case.service).ok_or_else(|| not_found("such case"))?;
+        Ok(CaseView::new(case.service, case.state, case.version, access, policy::actor(who).ok()))
     }
 
-    /// The caller's queue: open tasks of their roles in their office and its sub-offices,
-    /// most urgent (earliest step deadline) first; cursor-paginated.
+    /// Staff and auditors find cases in their office scope, in cursor pages.
+    async fn cases(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to look for; every condition given must hold.", default)] filter: CaseFilter,
+        #[graphql(desc = "The order: by due date (default) or received date.", default)] order_by: CaseSort,
+        #[graphql(desc = "Page size, 1 to 100.", default = 20)] first: u32,
+        #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, CaseView>> {
+        let who = claims(ctx)?;
+        let first = page_size(first)?;
+        let office = policy::office_scope(who, "filter.office", filter.office.as_deref())?;
+        known_service(ctx, "filter.service", filter.service.as_ref())?;
+        if let Some(id) = &filter.id_number
+            && engine::ids::IdCardNumber::parse(id.trim()).is_err()
+        {
+            return Err(bad_input("filter.idNumber: not a valid 身份证号 (18 characters, check digit)"));
+        }
+        if after.as_deref().is_some_and(|a| !crate::store::search::is_cursor(a)) {
+            return Err(bad_input("after: not a cursor from this list"));
+        }
+        let s = store(ctx);
+        let mut services = policy::searchable_services(who, &s.latest_services());
+        if let Some(only) = &filter.service {
+            services = Some(services.map_or_else(|| vec![only.clone()], |l| l.into_iter().filter(|c| c == only).collect()));
+        }
+        let search = CaseSearch {
+            office: office.to_string(),
+            services,
+            tracking_no: filter.tracking_no.clone(),
+            name: filter.applicant_name.clone().filter(|n| !n.trim().is_empty()),
+            id_number: filter.id_number.clone(),
+            status: filter.status.map(stored_status),
+            level: filter.level.map(|l| level_name(l).to_owned()),
+            received: period("received", filter.received_from.as_deref(), filter.received_to.as_deref())?,
+            concluded: period("concluded", filter.concluded_from.as_deref(), filter.concluded_to.as_deref())?,
+            order: match order_by {
+                CaseSort::Due => CaseOrder::Due,
+                CaseSort::Received => CaseOrder::Received,
+            },
+        };
+        let mut found = s.search_cases(&search, first + 1, after.as_deref()).await.map_err(from_store)?;
+        let has_next = found.len() > first as usize;
+        found.truncate(first as usize);
+        let mut page = Connection::new(after.is_some(), has_next);
+        let actor = policy::actor(who).ok();
+        for f in found {
+            let Some(case) = s.stored(&f.case_id).await.map_err(from_store)? else { continue };
+            // The search kept to the scope; the policy still has the last word on each case.
+            if let Some(access) = policy::case_access(who, &case.state, &case.service) {
+                let view = CaseView::new(case.service, case.state, case.version, access, actor.clone());
+                page.edges.push(Edge::new(f.cursor, view));
+            }
+        }
+        Ok(page)
+    }
+
+    /// Your queue: open tasks of your roles in your office and its sub-offices, most urgent
+    /// (earliest step deadline) first, in cursor pages.
     async fn tasks(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 20)] first: u32,
-        after: Option<String>,
-    ) -> async_graphql::Result<TaskPage> {
-        let who = claims(ctx)?;
-        let after = match after.as_deref().map(QueueCursor::decode) {
+        #[graphql(desc = "Which tasks; every condition given must hold.", default)] filter: TaskFilter,
+        #[graphql(desc = "Page size, 1 to 100.", default = 20)] first: u32,
+        #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, QueueTask>> {
+        let scope = policy::queue_scope(claims(ctx)?)?;
+        let first = page_size(first)?;
+        known_service(ctx, "filter.service", filter.service.as_ref())?;
+        let after_cursor = match after.as_deref().map(QueueCursor::decode) {
             Some(None) => return Err(bad_input("after: not a cursor from this queue")),
             Some(Some(c)) => Some(c),
             None => None,
         };
-        let first = first.clamp(1, 100);
-        let roles = who.actor().roles;
-        let mut items = store(ctx).queue(&roles, &who.office, first + 1, after.as_ref()).await.map_err(from_store)?;
-        let has_next_page = items.len() > first as usize;
+        let store_filter = QueueFilter {
+            service: filter.service,
+            step: filter.step,
+            level: filter.level.map(|l| level_name(l).to_owned()),
+            unclaimed: filter.unclaimed,
+            claimed_by: filter.claimed_by_me.then(|| scope.user.clone()),
+        };
+        let office = scope.office.to_string();
+        let mut items = store(ctx)
+            .queue(&scope.roles, &office, &store_filter, first + 1, after_cursor.as_ref())
+            .await
+            .map_err(from_store)?;
+        let has_next = items.len() > first as usize;
         items.truncate(first as usize);
-        let nodes: Vec<QueueTask> = items.into_iter().map(QueueTask::from).collect();
-        Ok(TaskPage { end_cursor: nodes.last().map(|n| n.cursor.clone()), has_next_page, nodes })
+        let mut page = Connection::new(after.is_some(), has_next);
+        for i in items {
+            page.edges.push(Edge::new(i.cursor().encode(), QueueTask::from(i)));
+        }
+        Ok(page)
     }
 
-    /// The caller's own applications, newest first.
+    /// Your own applications, newest first.
     async fn my_cases(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 20)] first: u32,
+        #[graphql(desc = "How many, 1 to 100.", default = 20)] first: u32,
     ) -> async_graphql::Result<Vec<CaseView>> {
         let who = claims(ctx)?;
+        let first = page_size(first)?;
         let s = store(ctx);
+        let actor = policy::actor(who).ok();
         let mut out = Vec::new();
-        for id in s.cases_of(&who.sub, first.clamp(1, 100)).await.map_err(from_store)? {
-            if let Some(case) = s.stored(&id).await.map_err(from_store)? {
-                out.push(CaseView::new(&case.service, &case.state, case.version, false));
+        for id in s.cases_of(&who.sub, first).await.map_err(from_store)? {
+            if let Some(case) = s.stored(&id).await.map_err(from_store)?
+                && let Some(access) = policy::case_access(who, &case.state, &case.service)
+            {
+                out.push(CaseView::new(case.service, case.state, case.version, access, actor.clone()));
             }
         }
         Ok(out)
@@ -206,14 +398,15 @@ impl CaseQuery {
     async fn case_status(
         &self,
         ctx: &Context<'_>,
-        tracking_no: String,
-        query_code: String,
+        #[graphql(desc = "办件编号, as on the receipt.")] tracking_no: String,
+        #[graphql(desc = "查询码: the six digits given at submission.")] query_code: String,
     ) -> async_graphql::Result<PublicStatus> {
         let lookups = ctx.data_unchecked::<super::Lookups>();
+        let tracking_no = tracking_no.trim().to_owned();
         if lookups.locked(&tracking_no) {
             return Err(super::error::forbidden("too many wrong query codes for this number; try again later"));
         }
-        match store(ctx).lookup(&tracking_no, &query_code).await.map_err(from_store)? {
+        match store(ctx).lookup(&tracking_no, query_code.trim()).await.map_err(from_store)? {
             Some(case) => Ok(PublicStatus::new(&case.service, &case.state)),
             None => {
                 lookups.failed(&tracking_no);
@@ -223,16 +416,20 @@ impl CaseQuery {
     }
 
     /// A case's events and whether its hash chain holds.
-    async fn audit_trail(&self, ctx: &Context<'_>, case_id: String) -> async_graphql::Result<AuditTrail> {
+    async fn audit_trail(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Case id.")] case_id: String,
+    ) -> async_graphql::Result<AuditTrail> {
         let who = claims(ctx)?;
         let s = store(ctx);
         let case = s.stored(&case_id).await.map_err(from_store)?.ok_or_else(|| not_found("such case"))?;
-        let masked = visibility(who, &case.state, &case.service).ok_or_else(|| not_found("such case"))?;
+        let access = policy::case_access(who, &case.state, &case.service).ok_or_else(|| not_found("such case"))?;
         let events = s.events(&case_id).await.map_err(from_store)?;
         let verdict = engine::chain::verify(&events);
         // The chain is verified on the stored text; auditors then read it masked.
         let mut json = serde_json::to_value(&events).unwrap_or_default();
-        if masked {
+        if access.masked {
             super::view::mask_personal(&mut json);
         }
         Ok(AuditTrail {
@@ -240,6 +437,7 @@ impl CaseQuery {
             broken_at: verdict.as_ref().err().map(|b| b.sequence),
             reason: verdict.err().map(|b| b.reason),
             events: Json(json),
+            timeline: super::timeline::entries(&case.service, &events, access.masked),
         })
     }
 }

@@ -4,9 +4,9 @@
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 use chrono::NaiveDate;
 
-use super::error::{bad_input, forbidden, from_store};
+use super::error::{bad_input, from_store};
 use super::{claims, store};
-use crate::auth::{APPLICANT, Claims};
+use crate::auth::Claims;
 use crate::store::{ReportFilter, ServiceFigures};
 
 /// What a report covers.
@@ -46,24 +46,19 @@ pub struct LateCaseView {
     pub service_name: String,
     /// Handling office.
     pub office: String,
-    /// `warning` (预警) or `overdue` (超期).
-    pub level: String,
+    /// 预警 or 超期.
+    pub level: super::types::Level,
     /// 承诺时限 deadline.
-    pub promised_deadline: Option<String>,
+    pub promised_deadline: Option<chrono::DateTime<chrono::Utc>>,
     /// 法定时限 deadline.
-    pub legal_deadline: Option<String>,
+    pub legal_deadline: Option<chrono::DateTime<chrono::Utc>>,
     /// Working days past the promised deadline (0 when not yet past).
     pub working_days_late: i64,
 }
 
 /// The office a staff member or auditor may report on: their own, or one inside it.
-fn report_scope(who: &Claims, office: Option<String>) -> async_graphql::Result<String> {
-    let staff = who.roles.iter().any(|r| r != APPLICANT);
-    if !staff || who.office.is_empty() {
-        return Err(forbidden("reports are for auditors and staff of an office"));
-    }
-    let office = office.unwrap_or_else(|| who.office.clone());
-    if office.starts_with(&who.office) { Ok(office) } else { Err(forbidden("that office is outside your scope")) }
+fn report_scope(who: &Claims, field: &str, office: Option<String>) -> async_graphql::Result<String> {
+    Ok(crate::policy::office_scope(who, field, office.as_deref())?.to_string())
 }
 
 fn date(field: &str, text: Option<&str>, default: NaiveDate) -> async_graphql::Result<NaiveDate> {
@@ -78,7 +73,7 @@ fn date(field: &str, text: Option<&str>, default: NaiveDate) -> async_graphql::R
 /// # Errors
 /// FORBIDDEN outside the caller's scope or for applicants; BAD_USER_INPUT for a bad date.
 pub fn report_filter(who: &Claims, filter: SlaFilter) -> async_graphql::Result<ReportFilter> {
-    let office = report_scope(who, filter.office)?;
+    let office = report_scope(who, "filter.office", filter.office)?;
     let today = engine::calendar::local_date(chrono::Utc::now());
     let jan1 = NaiveDate::from_ymd_opt(chrono::Datelike::year(&today), 1, 1).unwrap_or(today);
     let from = date("filter.from", filter.from.as_deref(), jan1)?;
@@ -106,7 +101,7 @@ impl ReportQuery {
     async fn sla_report(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default)] filter: SlaFilter,
+        #[graphql(default, desc = "What the report covers.")] filter: SlaFilter,
     ) -> async_graphql::Result<SlaReport> {
         let report = report_filter(claims(ctx)?, filter)?;
         let services = store(ctx).sla_report(&report).await.map_err(from_store)?;
@@ -123,8 +118,8 @@ impl ReportQuery {
     async fn overdue_cases(
         &self,
         ctx: &Context<'_>,
-        office: Option<String>,
-        #[graphql(default = 50)] first: u32,
+        #[graphql(desc = "An office inside your scope (its sub-offices included); default: your office.")] office: Option<String>,
+        #[graphql(default = 50, desc = "How many, 1 to 500.")] first: u32,
     ) -> async_graphql::Result<Vec<LateCaseView>> {
         late(ctx, office, "overdue", first).await
     }
@@ -133,8 +128,8 @@ impl ReportQuery {
     async fn at_risk_cases(
         &self,
         ctx: &Context<'_>,
-        office: Option<String>,
-        #[graphql(default = 50)] first: u32,
+        #[graphql(desc = "An office inside your scope (its sub-offices included); default: your office.")] office: Option<String>,
+        #[graphql(default = 50, desc = "How many, 1 to 500.")] first: u32,
     ) -> async_graphql::Result<Vec<LateCaseView>> {
         late(ctx, office, "warning", first).await
     }
@@ -146,11 +141,14 @@ async fn late(
     level: &str,
     first: u32,
 ) -> async_graphql::Result<Vec<LateCaseView>> {
-    let office = report_scope(claims(ctx)?, office)?;
+    let office = report_scope(claims(ctx)?, "office", office)?;
     let s = store(ctx);
     let calendar = s.calendar();
     let today = engine::calendar::local_date(chrono::Utc::now());
-    let cases = s.late_cases(&office, level, first.clamp(1, 500)).await.map_err(from_store)?;
+    if !(1..=500).contains(&first) {
+        return Err(bad_input("first: 1 to 500 cases"));
+    }
+    let cases = s.late_cases(&office, level, first).await.map_err(from_store)?;
     Ok(cases
         .into_iter()
         .map(|c| {
@@ -163,9 +161,9 @@ async fn late(
                 case_id: c.case_id,
                 service: c.service,
                 office: c.office,
-                level: c.level,
-                promised_deadline: c.promised_deadline.map(|d| d.to_rfc3339()),
-                legal_deadline: c.legal_deadline.map(|d| d.to_rfc3339()),
+                level: if c.level == "overdue" { super::types::Level::Overdue } else { super::types::Level::Warning },
+                promised_deadline: c.promised_deadline,
+                legal_deadline: c.legal_deadline,
                 working_days_late: late,
             }
         })

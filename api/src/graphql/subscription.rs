@@ -18,8 +18,8 @@ use tokio::sync::broadcast::error::RecvError;
 use super::error::{from_store, not_found};
 use super::query::QueueTask;
 use super::view::mask_personal;
-use super::{claims, store, visibility};
-use crate::auth::Claims;
+use super::{claims, store};
+use crate::policy::{self, QueueScope};
 use crate::store::{Change, QueueItem, Store};
 
 /// One recorded event.
@@ -30,7 +30,7 @@ pub struct CaseEvent {
     /// Its position in the case: the case's version once recorded.
     pub seq: u64,
     /// When.
-    pub at: String,
+    pub at: chrono::DateTime<chrono::Utc>,
     /// Who (user id, or `system`).
     pub actor: String,
     /// What happened (`type` names the event).
@@ -48,9 +48,8 @@ pub struct QueueChange {
     pub tasks: Vec<QueueTask>,
 }
 
-/// Whether a task is in the queue of `who`: one of their roles, in their office scope.
-fn in_queue(who: &Claims, task: &QueueItem) -> bool {
-    who.roles.contains(&task.role) && task.office.starts_with(&who.office)
+fn in_queue(scope: &QueueScope, task: &QueueItem) -> bool {
+    scope.holds(&task.role, &task.office)
 }
 
 struct EventFeed {
@@ -77,7 +76,7 @@ impl EventFeed {
             self.ready.push_back(CaseEvent {
                 case_id: r.case_id,
                 seq: r.sequence,
-                at: r.at.to_rfc3339(),
+                at: r.at,
                 actor: r.actor,
                 event: Json(event),
             });
@@ -114,15 +113,15 @@ impl Subscription {
     async fn case_events(
         &self,
         ctx: &Context<'_>,
-        case_id: String,
-        after_version: Option<u64>,
+        #[graphql(desc = "The case (its id, the tracking number).")] case_id: String,
+        #[graphql(desc = "Send the events after this version (default: from now on).")] after_version: Option<u64>,
     ) -> async_graphql::Result<impl Stream<Item = CaseEvent> + use<>> {
         let who = claims(ctx)?;
         let s = store(ctx).clone();
         // Subscribe first, then read: nothing committed in between is missed.
         let changes = s.changes();
         let case = s.stored(&case_id).await.map_err(from_store)?.ok_or_else(|| not_found("such case"))?;
-        let mask = visibility(who, &case.state, &case.service).ok_or_else(|| not_found("such case"))?;
+        let mask = policy::case_access(who, &case.state, &case.service).ok_or_else(|| not_found("such case"))?.masked;
         let mut feed = EventFeed {
             store: s,
             changes,
@@ -139,7 +138,8 @@ impl Subscription {
 
     /// Changes to the caller's queue (staff).
     async fn task_queue(&self, ctx: &Context<'_>) -> async_graphql::Result<impl Stream<Item = QueueChange> + use<>> {
-        let who = claims(ctx)?.clone();
+        // The same scope as the `tasks` query: no staff role or no office, no queue.
+        let who = policy::queue_scope(claims(ctx)?)?;
         let changes = store(ctx).changes();
         // Cases with tasks the subscriber was last told about.
         let shown: HashSet<String> = HashSet::new();

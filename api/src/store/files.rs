@@ -11,6 +11,9 @@ use super::{Store, StoreError};
 /// Largest file accepted: 20 MiB (scans of licences and certificates fit well below).
 pub const MAX_FILE: u64 = 20 * 1024 * 1024;
 
+/// The content types [`sniff`] recognises: what an upload may be.
+pub const ACCEPTED_TYPES: [&str; 4] = ["application/pdf", "image/jpeg", "image/png", "application/ofd"];
+
 /// An uploaded file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredFile {

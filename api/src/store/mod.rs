@@ -22,6 +22,7 @@ mod read;
 mod report;
 mod retention;
 mod rows;
+pub mod search;
 mod services;
 pub mod sql;
 pub mod sync;
@@ -41,13 +42,14 @@ pub use changes::Change;
 pub use command::{Applied, Guard, Request, Visible};
 pub use facts::CASE_FACT_COLUMNS;
 pub use figures::ServiceFigures;
-pub use files::{MAX_FILE, StoredFile, UploadError};
+pub use files::{ACCEPTED_TYPES, MAX_FILE, StoredFile, UploadError};
 pub use idempotency::query_code_hash;
 pub use lists::{LateCase, MAX_EXPORT_ROWS};
 pub use open::Settings;
-pub use queue::{INTAKE_STEP, INTAKE_TASK, QueueCursor, QueueItem};
+pub use queue::{INTAKE_STEP, INTAKE_TASK, QueueCursor, QueueFilter, QueueItem};
 pub use read::StoredCase;
 pub use report::ReportFilter;
+pub use search::{CaseOrder, CaseSearch, Found};
 pub use retention::Purged;
 
 /// Why a store operation failed.

@@ -26,6 +26,21 @@ pub struct QueueItem {
     pub service: String,
 }
 
+/// Which of the queue's tasks to list. Every condition given must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueFilter {
+    /// Only this service (事项编码).
+    pub service: Option<String>,
+    /// Only this step.
+    pub step: Option<String>,
+    /// Only this level, as stored (`normal`, `warning`, `overdue`).
+    pub level: Option<String>,
+    /// Only tasks nobody has claimed.
+    pub unclaimed: bool,
+    /// Only tasks claimed by this user.
+    pub claimed_by: Option<String>,
+}
+
 /// Where a page of the queue starts: after this (due, case, task).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueCursor {
@@ -138,6 +153,7 @@ impl Store {
         &self,
         roles: &[String],
         office: &str,
+        filter: &QueueFilter,
         first: u32,
         after: Option<&QueueCursor>,
     ) -> Result<Vec<QueueItem>, StoreError> {
@@ -157,6 +173,19 @@ impl Store {
              WHERE role IN ({}) AND substr(office, 1, $2) = $1",
             slots.join(", ")
         );
+        for (column, value) in [("service_code", &filter.service), ("step", &filter.step), ("level", &filter.level)] {
+            if let Some(v) = value {
+                values.push(v.clone().into());
+                sql.push_str(&format!(" AND {column} = ${}", values.len()));
+            }
+        }
+        if filter.unclaimed {
+            sql.push_str(" AND claimed_by IS NULL");
+        }
+        if let Some(user) = &filter.claimed_by {
+            values.push(user.clone().into());
+            sql.push_str(&format!(" AND claimed_by = ${}", values.len()));
+        }
         if let Some(c) = after {
             let n = values.len();
             sql.push_str(&format!(

@@ -81,10 +81,11 @@ impl Store {
             let mut values = values;
             values.truncate(17);
             values.push(query_code_sha256.into());
-            return match w.push(sql, values).await {
-                Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict),
-                other => other.map(|_| ()).map_err(Into::into),
-            };
+            match w.push(sql, values).await {
+                Err(e) if is_unique_violation(&e) => return Err(StoreError::Conflict),
+                other => other?,
+            }
+            return self.write_keys(w, service, state).await;
         }
         // Only the primary key in the WHERE clause: a generic plan must never pick another
         // index (with the service code here PostgreSQL once scanned every case of the

@@ -54,7 +54,7 @@ impl Actor {
     /// Whether `office` is the actor's office or one of its sub-offices.
     #[must_use]
     pub fn covers(&self, office: &str) -> bool {
-        !self.office.is_empty() && office.starts_with(&self.office)
+        crate::office::OfficeCode::parse(&self.office).is_ok_and(|own| own.covers_text(office))
     }
 }
 

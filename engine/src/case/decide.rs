@@ -142,8 +142,13 @@ impl Tx<'_> {
     }
 
     fn record_visit(&mut self, purpose: &str) -> Result<(), EngineError> {
+        // Staff of the service in the case's office record visits; nobody else (an
+        // auditor's role is not a role of the service).
         let actor = self.actor();
-        if actor.roles.is_empty() || !actor.covers(&self.state.office) {
+        if !self.service.spec.roles.iter().any(|r| actor.has_role(&r.code)) {
+            return Err(EngineError::MissingRole(self.service.spec.intake_role.clone()));
+        }
+        if !actor.covers(&self.state.office) {
             return Err(EngineError::OutOfScope);
         }
         let visits = self.state.visits + 1;

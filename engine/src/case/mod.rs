@@ -11,6 +11,7 @@ pub mod evolve;
 mod flow;
 mod intake;
 pub mod materials;
+pub mod operations;
 pub mod state;
 pub mod status;
 
@@ -19,4 +20,5 @@ pub use decide::{Context, decide, decide_and_apply};
 pub use error::{EngineError, ErrorCode};
 pub use event::Event;
 pub use evolve::{evolve, replay};
+pub use operations::{Operation, OperationKind, operations};
 pub use state::CaseState;

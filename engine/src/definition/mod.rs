@@ -55,6 +55,8 @@ pub struct Service {
     required_when: HashMap<String, Condition>,
     /// Parallel step id of each step that lies inside a branch.
     in_branch: HashMap<String, String>,
+    /// The form's property names in the order the file writes them (JSON objects keep none).
+    form_order: Vec<String>,
 }
 
 impl Service {
@@ -85,7 +87,17 @@ impl Service {
             return Err(LoadError(checked.problems.into_iter().map(|(path, m)| problem(&path, m)).collect()));
         }
         let steps = spec.steps.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect();
+        let mut form_order: Vec<(usize, usize, String)> = located
+            .positions
+            .iter()
+            .filter_map(|(path, p)| {
+                let name = path.strip_prefix("form.properties.")?;
+                (!name.contains(['.', '['])).then(|| (p.line, p.column, name.to_owned()))
+            })
+            .collect();
+        form_order.sort();
         Ok(Self {
+            form_order: form_order.into_iter().map(|(_, _, name)| name).collect(),
             source_hash: hex::encode(Sha256::digest(source.as_bytes())),
             steps,
             branches: checked.branches,
@@ -108,6 +120,12 @@ impl Service {
             return Some(crate::case::state::FOLLOW_UP_NAME);
         }
         self.step(id).map(|s| s.name.as_str())
+    }
+
+    /// The form's property names in the order the definition writes them.
+    #[must_use]
+    pub fn form_order(&self) -> &[String] {
+        &self.form_order
     }
 
     /// The first step, where an accepted case starts.

@@ -21,6 +21,11 @@ pub struct ServiceSpec {
     pub name: String,
     /// Version of this definition; a case keeps the version it was submitted under.
     pub version: u32,
+    /// 事项类型 as the 实施清单 classifies it (行政许可, 公共服务, ...).
+    pub category: String,
+    /// 收费: each fee with its basis; none means the service is free (不收费).
+    #[serde(default)]
+    pub fees: Vec<Fee>,
     /// 设定依据: the legal basis, one entry per article.
     pub legal_basis: Vec<String>,
     /// 法定时限 and 承诺时限.
@@ -68,6 +73,18 @@ pub struct ServiceSpec {
     /// The process before the reform, for before/after reports.
     #[serde(default)]
     pub baseline: Option<Baseline>,
+}
+
+/// A fee (收费项目).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Fee {
+    /// 收费项目名称.
+    pub name: String,
+    /// 收费标准 as published, e.g. `每证10元`.
+    pub amount: String,
+    /// 收费依据.
+    pub basis: String,
 }
 
 /// The two clocks of a case.
@@ -185,6 +202,10 @@ pub struct MaterialSpec {
     /// CEL over `form`: the material is required only when this holds.
     #[serde(default)]
     pub required_when: Option<String>,
+    /// `required_when` in the words of the 实施清单, for the service guide (required with
+    /// it), e.g. `变更办学地址的`.
+    #[serde(default)]
+    pub condition: Option<String>,
     /// Alternatives: the material is satisfied when one alternative is complete.
     #[serde(default)]
     pub any_of: Vec<Alternative>,

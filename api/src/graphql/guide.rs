@@ -1,0 +1,463 @@
+//! 办事指南: a published service as a client renders it, typed, so no client reads YAML.
+
+use std::sync::Arc;
+
+use async_graphql::{Json, Object, SimpleObject};
+use engine::Service;
+use engine::definition::{StepKind, APPLICANT_ROLE};
+
+use super::types::{ClockAnchor, DataType, OnlineLevel, Unit};
+
+/// A time limit in its legal unit.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct LimitView {
+    /// How many units.
+    pub amount: u32,
+    /// The unit.
+    pub unit: Unit,
+    /// As a clerk writes it, e.g. `20个工作日`.
+    pub text: String,
+}
+
+impl From<engine::Limit> for LimitView {
+    fn from(l: engine::Limit) -> Self {
+        Self { amount: l.amount, unit: l.unit.into(), text: l.to_string() }
+    }
+}
+
+/// An application window of a batch service, every year.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct BatchWindowView {
+    /// Its name, e.g. 春季.
+    pub name: String,
+    /// First day applications are taken, `MM-DD` (China time).
+    pub opens: String,
+    /// Last day, `MM-DD`.
+    pub closes: String,
+}
+
+/// A fee.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct FeeView {
+    /// 收费项目.
+    pub name: String,
+    /// 收费标准.
+    pub amount: String,
+    /// 收费依据.
+    pub basis: String,
+}
+
+/// One document of an alternative.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct DocumentView {
+    /// The code to upload it under.
+    pub code: String,
+    /// 材料名称.
+    pub name: String,
+}
+
+/// A material (申请材料) as the guide lists it.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct MaterialGuide {
+    /// Code; for a material without alternatives, the code to upload under.
+    pub code: String,
+    /// 材料名称.
+    pub name: String,
+    /// Required for every application.
+    pub required: bool,
+    /// When it is required only in some cases: the condition in words (e.g. 变更办学地址的).
+    pub required_when: Option<String>,
+    /// Alternatives: supply every document of any one of them (任选其一). Empty when the
+    /// material is one document.
+    pub any_of: Vec<Vec<DocumentView>>,
+    /// 容缺: may be missing at acceptance and supplied within this limit.
+    pub deferrable_within: Option<LimitView>,
+    /// The e-licence it can be taken from instead of an upload (免提交).
+    pub reusable_from: Option<String>,
+    /// File types accepted (MIME types, read from the content).
+    pub accepted_types: Vec<String>,
+    /// Largest file accepted, in bytes.
+    pub max_bytes: u64,
+}
+
+/// An action a step offers, with the data it records.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct ActionView {
+    /// Code to pass to `completeTask(action:)`.
+    pub code: String,
+    /// The label on the button, from the definition.
+    pub label: String,
+    /// The step it leads to.
+    pub next: String,
+}
+
+/// A piece of data a step records (pass it in `completeTask(data:)`).
+#[derive(SimpleObject, Debug, Clone)]
+pub struct DataField {
+    /// Its name.
+    pub name: String,
+    /// Its type.
+    pub r#type: DataType,
+}
+
+/// A step of the baseline (pre-reform) process.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct BaselineStepView {
+    /// Identifier.
+    pub id: String,
+    /// 环节名称 before the reform.
+    pub name: String,
+    /// Its old limit.
+    pub limit: Option<LimitView>,
+}
+
+/// The process before the reform, for before/after comparisons.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct BaselineView {
+    /// Where the old process is documented.
+    pub source: String,
+    /// The old promised limit.
+    pub promised: Option<LimitView>,
+    /// The old steps in order.
+    pub steps: Vec<BaselineStepView>,
+}
+
+/// A special procedure (特别程序, 行政许可法 art. 45) whose time is not counted.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct ProcedureView {
+    /// Code to pass to `pauseClock(procedure:)`.
+    pub code: String,
+    /// Its name, e.g. 听证.
+    pub name: String,
+    /// Chinese names of the roles that start and end it.
+    pub roles: Vec<String>,
+}
+
+/// A field of the application form.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct FormField {
+    /// The key in `submitCase(form:)`.
+    pub name: String,
+    /// The title a form shows.
+    pub title: String,
+    /// Help text.
+    pub description: Option<String>,
+    /// JSON Schema type: string, integer, number or boolean.
+    pub r#type: String,
+    /// Format: `date`, `id-card` (身份证号), `credit-code` (统一社会信用代码).
+    pub format: Option<String>,
+    /// The values to choose from.
+    pub choices: Vec<String>,
+    /// A regular expression the value must match.
+    pub pattern: Option<String>,
+    /// Whether it must be filled.
+    pub required: bool,
+}
+
+/// One step of the process, in the definition's order.
+pub struct StepGuide {
+    service: Arc<Service>,
+    index: usize,
+}
+
+fn role_name(service: &Service, code: &str) -> String {
+    if code == APPLICANT_ROLE {
+        return "申请人".to_owned();
+    }
+    service.spec.roles.iter().find(|r| r.code == code).map_or_else(|| code.to_owned(), |r| r.name.clone())
+}
+
+/// The actions of a task step, for the guide and for a task.
+pub(super) fn actions_of(step: &engine::definition::StepSpec) -> (Vec<ActionView>, Vec<DataField>) {
+    match &step.kind {
+        StepKind::Task(t) => (
+            t.actions
+                .iter()
+                .map(|a| ActionView { code: a.action.clone(), label: a.label.clone(), next: a.next.clone() })
+                .collect(),
+            t.outputs.iter().map(|(name, ty)| DataField { name: name.clone(), r#type: (*ty).into() }).collect(),
+        ),
+        _ => (Vec::new(), Vec::new()),
+    }
+}
+
+#[Object]
+impl StepGuide {
+    /// Step id.
+    async fn id(&self) -> &str {
+        &self.step().id
+    }
+
+    /// 环节名称.
+    async fn name(&self) -> &str {
+        &self.step().name
+    }
+
+    /// `task`, `decision`, `parallel`, `join`, `auto` or `end`.
+    async fn kind(&self) -> &'static str {
+        match self.step().kind {
+            StepKind::Task(_) => "task",
+            StepKind::Decision(_) => "decision",
+            StepKind::Parallel(_) => "parallel",
+            StepKind::Join(_) => "join",
+            StepKind::Auto(_) => "auto",
+            StepKind::End(_) => "end",
+        }
+    }
+
+    /// Role code of a task step.
+    async fn role(&self) -> Option<&str> {
+        match &self.step().kind {
+            StepKind::Task(t) => Some(&t.role),
+            _ => None,
+        }
+    }
+
+    /// The role's Chinese name (申请人 for the applicant's own work).
+    async fn role_name(&self) -> Option<String> {
+        match &self.step().kind {
+            StepKind::Task(t) => Some(role_name(&self.service, &t.role)),
+            _ => None,
+        }
+    }
+
+    /// The step's limit.
+    async fn limit(&self) -> Option<LimitView> {
+        match &self.step().kind {
+            StepKind::Task(t) => t.limit.map(Into::into),
+            _ => None,
+        }
+    }
+
+    /// A special procedure: its time is not counted in the legal or promised limit.
+    async fn special_procedure(&self) -> bool {
+        matches!(&self.step().kind, StepKind::Task(t) if t.special_procedure)
+    }
+
+    /// The steps of the old process this step merges (before the reform).
+    async fn merges(&self) -> Vec<BaselineStepView> {
+        let baseline = self.service.spec.baseline.as_ref();
+        self.step()
+            .merges
+            .iter()
+            .map(|id| {
+                let old = baseline.and_then(|b| b.steps.iter().find(|s| &s.id == id));
+                BaselineStepView {
+                    id: id.clone(),
+                    name: old.map_or_else(|| id.clone(), |s| s.name.clone()),
+                    limit: old.and_then(|s| s.limit).map(Into::into),
+                }
+            })
+            .collect()
+    }
+
+    /// The actions a task step offers.
+    async fn actions(&self) -> Vec<ActionView> {
+        actions_of(self.step()).0
+    }
+
+    /// The data a task step records.
+    async fn data(&self) -> Vec<DataField> {
+        actions_of(self.step()).1
+    }
+
+    /// The steps this one leads to (actions, branches, the next step).
+    async fn next(&self) -> Vec<String> {
+        next_steps(self.step())
+    }
+}
+
+/// Where a step leads, in order, without repeats.
+#[must_use]
+pub fn next_steps(step: &engine::definition::StepSpec) -> Vec<String> {
+    let mut out: Vec<String> = match &step.kind {
+        StepKind::Task(t) => t.actions.iter().map(|a| a.next.clone()).collect(),
+        StepKind::Decision(d) => d.branches.iter().map(|b| b.next.clone()).chain([d.otherwise.clone()]).collect(),
+        StepKind::Parallel(p) => p.branches.clone(),
+        StepKind::Join(j) => vec![j.next.clone()],
+        StepKind::Auto(a) => vec![a.next.clone()],
+        StepKind::End(_) => Vec::new(),
+    };
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|s| seen.insert(s.clone()));
+    out
+}
+
+impl StepGuide {
+    fn step(&self) -> &engine::definition::StepSpec {
+        &self.service.spec.steps[self.index]
+    }
+}
+
+/// A service (事项) and its 办事指南.
+pub struct ServiceGuide(pub Arc<Service>);
+
+#[Object]
+impl ServiceGuide {
+    /// 事项编码.
+    async fn code(&self) -> &str {
+        &self.0.spec.code
+    }
+
+    /// 事项名称.
+    async fn name(&self) -> &str {
+        &self.0.spec.name
+    }
+
+    /// The version new cases run under.
+    async fn version(&self) -> u32 {
+        self.0.spec.version
+    }
+
+    /// 事项类型 (行政许可, 公共服务, ...).
+    async fn category(&self) -> &str {
+        &self.0.spec.category
+    }
+
+    /// 设定依据, one entry per article.
+    async fn legal_basis(&self) -> &[String] {
+        &self.0.spec.legal_basis
+    }
+
+    /// 网办深度.
+    async fn online_level(&self) -> OnlineLevel {
+        self.0.spec.online_level.into()
+    }
+
+    /// 到现场次数: the most visits in person a case may need (0: 零跑腿).
+    async fn max_visits(&self) -> u32 {
+        self.0.spec.max_visits
+    }
+
+    /// 收费; empty: free of charge (不收费).
+    async fn fees(&self) -> Vec<FeeView> {
+        let fees = &self.0.spec.fees;
+        fees.iter().map(|f| FeeView { name: f.name.clone(), amount: f.amount.clone(), basis: f.basis.clone() }).collect()
+    }
+
+    /// 法定时限.
+    async fn legal_limit(&self) -> LimitView {
+        self.0.spec.limits.legal.into()
+    }
+
+    /// 承诺时限.
+    async fn promised_limit(&self) -> LimitView {
+        self.0.spec.limits.promised.into()
+    }
+
+    /// The most the legal limit may be extended by (行政许可法 art. 42), if at all.
+    async fn extension_limit(&self) -> Option<LimitView> {
+        self.0.spec.extension.as_ref().map(|e| e.max.into())
+    }
+
+    /// What starts the legal clock.
+    async fn clock_anchor(&self) -> ClockAnchor {
+        self.0.spec.clock_anchor.into()
+    }
+
+    /// Application windows (batch services).
+    async fn batches(&self) -> Vec<BatchWindowView> {
+        let windows = &self.0.spec.batches;
+        windows
+            .iter()
+            .map(|b| BatchWindowView { name: b.name.clone(), opens: b.opens.clone(), closes: b.closes.clone() })
+            .collect()
+    }
+
+    /// 申请材料.
+    async fn materials(&self) -> Vec<MaterialGuide> {
+        self.0
+            .spec
+            .materials
+            .iter()
+            .map(|m| MaterialGuide {
+                code: m.code.clone(),
+                name: m.name.clone(),
+                required: m.required && m.required_when.is_none(),
+                required_when: m.condition.clone(),
+                any_of: m
+                    .any_of
+                    .iter()
+                    .map(|a| a.all_of.iter().map(|d| DocumentView { code: d.code.clone(), name: d.name.clone() }).collect())
+                    .collect(),
+                deferrable_within: m.deferrable.as_ref().map(|d| d.within.into()),
+                reusable_from: m.reusable_from.clone(),
+                accepted_types: crate::store::ACCEPTED_TYPES.iter().map(|t| (*t).to_owned()).collect(),
+                max_bytes: crate::store::MAX_FILE,
+            })
+            .collect()
+    }
+
+    /// The steps in the definition's order.
+    async fn steps(&self) -> Vec<StepGuide> {
+        (0..self.0.spec.steps.len()).map(|index| StepGuide { service: self.0.clone(), index }).collect()
+    }
+
+    /// Special procedures a clerk may pause the clocks for; their time is not counted.
+    async fn special_procedures(&self) -> Vec<ProcedureView> {
+        let spec = &self.0.spec;
+        spec.special_procedures
+            .iter()
+            .map(|p| ProcedureView {
+                code: p.code.clone(),
+                name: p.name.clone(),
+                roles: p.roles.iter().map(|r| role_name(&self.0, r)).collect(),
+            })
+            .collect()
+    }
+
+    /// The process before the reform, where the definition records it.
+    async fn baseline(&self) -> Option<BaselineView> {
+        self.0.spec.baseline.as_ref().map(|b| BaselineView {
+            source: b.source.clone(),
+            promised: b.promised.map(Into::into),
+            steps: b
+                .steps
+                .iter()
+                .map(|s| BaselineStepView { id: s.id.clone(), name: s.name.clone(), limit: s.limit.map(Into::into) })
+                .collect(),
+        })
+    }
+
+    /// The application form's JSON Schema, as published.
+    async fn form_schema(&self) -> Json<serde_json::Value> {
+        Json(self.0.spec.form.clone())
+    }
+
+    /// The form's fields in order, with the titles a form renders.
+    async fn form_fields(&self) -> Vec<FormField> {
+        form_fields(&self.0.spec.form, self.0.form_order())
+    }
+}
+
+/// The fields of a form schema (an object of scalar properties), in `order` (names not in
+/// it follow, alphabetically).
+#[must_use]
+pub fn form_fields(schema: &serde_json::Value, order: &[String]) -> Vec<FormField> {
+    let required: Vec<&str> = schema
+        .get("required")
+        .and_then(|r| r.as_array())
+        .map(|r| r.iter().filter_map(|v| v.as_str()).collect())
+        .unwrap_or_default();
+    let text = |p: &serde_json::Value, k: &str| p.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+    let props = schema.get("properties").and_then(|p| p.as_object());
+    let mut props: Vec<(&String, &serde_json::Value)> = props.into_iter().flatten().collect();
+    props.sort_by_key(|(name, _)| order.iter().position(|o| o == *name).unwrap_or(usize::MAX));
+    props
+        .into_iter()
+        .map(|(name, p)| FormField {
+            name: name.clone(),
+            title: text(p, "title").unwrap_or_else(|| name.clone()),
+            description: text(p, "description"),
+            r#type: text(p, "type").unwrap_or_else(|| "string".to_owned()),
+            format: text(p, "format"),
+            choices: p
+                .get("enum")
+                .and_then(|e| e.as_array())
+                .map(|e| e.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).collect())
+                .unwrap_or_default(),
+            pattern: text(p, "pattern"),
+            required: required.contains(&name.as_str()),
+        })
+        .collect()
+}

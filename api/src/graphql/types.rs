@@ -1,0 +1,156 @@
+//! GraphQL enums over the engine's types (the engine's serde names never reach a client).
+
+use async_graphql::Enum;
+
+/// Where a case stands.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "engine::case::state::Status")]
+pub enum CaseStatus {
+    /// Not yet submitted.
+    New,
+    /// 已接收, awaiting acceptance (受理).
+    Received,
+    /// 待补正: a correction notice is out.
+    CorrectionRequested,
+    /// 办理中.
+    InProgress,
+    /// 暂停计时: a special procedure runs.
+    Paused,
+    /// Decided; the result waits for deferred (容缺) materials.
+    AwaitingMaterials,
+    /// 办结.
+    Concluded,
+}
+
+/// How a case ended.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "engine::case::state::Outcome")]
+pub enum Outcome {
+    /// 准予 (also deemed granted).
+    Approved,
+    /// 不予许可 after review.
+    Denied,
+    /// 不予受理 at the window.
+    NotAccepted,
+    /// 撤回 by the applicant.
+    Withdrawn,
+    /// 终止.
+    Terminated,
+}
+
+/// A clock's SLA level.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "engine::clock::Level")]
+pub enum Level {
+    /// 正常: within the limit.
+    Normal,
+    /// 预警: past the warning threshold.
+    Warning,
+    /// 超期: past the limit.
+    Overdue,
+}
+
+impl Level {
+    /// The word on a clerk's screen.
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Normal => "正常",
+            Self::Warning => "预警",
+            Self::Overdue => "超期",
+        }
+    }
+}
+
+/// The unit of a limit.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "engine::limit::Unit")]
+pub enum Unit {
+    /// 工作日.
+    WorkingDays,
+    /// 日 (calendar days).
+    CalendarDays,
+    /// 月.
+    Months,
+    /// 小时.
+    Hours,
+}
+
+/// 网办深度.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "engine::definition::OnlineLevel")]
+pub enum OnlineLevel {
+    /// 全程网办: no visit.
+    FullyOnline,
+    /// 最多跑一次.
+    AtMostOneVisit,
+    /// 现场办理.
+    OnSite,
+}
+
+/// What starts the legal clock.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "engine::definition::ClockAnchor")]
+pub enum ClockAnchor {
+    /// The day of acceptance (受理); counting starts the next day.
+    Accept,
+    /// The close of the application window the case was submitted in.
+    BatchClose,
+}
+
+/// An operation on a case (the mutation of the same name carries it out).
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "engine::case::OperationKind")]
+pub enum Operation {
+    /// `acceptCase` (受理).
+    Accept,
+    /// `requestCorrection` (一次性告知补正).
+    RequestCorrection,
+    /// `refuseCase` (不予受理).
+    Refuse,
+    /// `supplyMaterials` (补正材料).
+    SupplyMaterials,
+    /// `withdrawCase` (撤回申请).
+    Withdraw,
+    /// `claimTask` (签收).
+    ClaimTask,
+    /// `completeTask` (办理).
+    CompleteTask,
+    /// `pauseClock` (暂停计时).
+    PauseClock,
+    /// `resumeClock` (恢复计时).
+    ResumeClock,
+    /// `extendDeadline` (延期).
+    ExtendDeadline,
+    /// `recordVisit` (登记到现场).
+    RecordVisit,
+    /// `rateCase` (好差评).
+    Rate,
+}
+
+/// Type of the data a task's action records.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "engine::definition::OutputType")]
+pub enum DataType {
+    /// true / false.
+    Boolean,
+    /// Text.
+    String,
+    /// Whole number.
+    Integer,
+    /// Any number.
+    Number,
+}
+
+/// Where a material of a case stands.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum MaterialStatus {
+    /// Supplied (uploaded, or taken from an e-licence).
+    Supplied,
+    /// Accepted as missing (容缺), due by `deferredUntil`.
+    Deferred,
+    /// Required and not supplied.
+    Missing,
+    /// Not required for this application and not supplied.
+    NotRequired,
+}
