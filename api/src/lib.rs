@@ -19,7 +19,6 @@
 //!   line and field, the way the loader at start-up does.
 
 pub mod auth;
-pub mod policy;
 pub mod config;
 pub mod demo;
 pub mod export;
@@ -27,6 +26,7 @@ pub mod forms;
 pub mod graphql;
 pub mod http;
 pub mod metrics;
+pub mod policy;
 pub mod runtime;
 pub mod store;
 pub mod validate;

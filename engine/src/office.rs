@@ -1,5 +1,5 @@
-//! Office codes (行政区划代码 + unit): `41` 河南省, `4101` 郑州市, `410105` 金水区,
-//! `410105001` a school or unit in it. An office covers itself and every office whose code
+//! Office codes (行政区划代码 + unit): `4` 中南 (GB/T 2260's first digit, a region),
+//! `41` 河南省, `4101` 郑州市, `410105` 金水区, `410105001` a school or unit in it. An office covers itself and every office whose code
 //! starts with its own, so a city sees its counties and a county its schools.
 
 use std::fmt;
@@ -8,22 +8,22 @@ use std::fmt;
 /// more than any office uses.
 const MAX_LEN: usize = 18;
 
-/// A parsed office code: 2 to 18 ASCII digits.
+/// A parsed office code: 1 to 18 ASCII digits.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct OfficeCode(String);
 
 /// Why a text is not an office code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("an office code is 2 to {MAX_LEN} digits (行政区划代码, then a unit), not `{0}`")]
+#[error("an office code is 1 to {MAX_LEN} digits (行政区划代码, then a unit), not `{0}`")]
 pub struct OfficeCodeError(pub String);
 
 impl OfficeCode {
     /// Parses an office code.
     ///
     /// # Errors
-    /// [`OfficeCodeError`] for anything but 2 to 18 ASCII digits.
+    /// [`OfficeCodeError`] for anything but 1 to 18 ASCII digits.
     pub fn parse(text: &str) -> Result<Self, OfficeCodeError> {
-        if (2..=MAX_LEN).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit()) {
+        if (1..=MAX_LEN).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit()) {
             Ok(Self(text.to_owned()))
         } else {
             Err(OfficeCodeError(text.chars().take(40).collect()))
@@ -85,9 +85,10 @@ mod tests {
 
     #[test]
     fn only_digits_of_a_sensible_length_parse() {
-        for bad in ["", "4", "41 01", "41a1", "４１", "1234567890123456789", "41%"] {
+        for bad in ["", "41 01", "41a1", "４１", "1234567890123456789", "41%"] {
             assert!(OfficeCode::parse(bad).is_err(), "{bad:?}");
         }
         assert_eq!(code("410105").as_str(), "410105");
+        assert!(code("4").covers(&code("440524")), "a region covers its provinces");
     }
 }

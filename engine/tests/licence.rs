@@ -304,12 +304,10 @@ fn each_caller_is_offered_exactly_what_the_engine_would_accept_now() {
     let case = submitted();
     // At the window: accept, one notice, refuse, record a visit; the school may supply or
     // withdraw.
-    assert_eq!(offered(&case, &clerk()), [
-        (K::Accept, None),
-        (K::RequestCorrection, None),
-        (K::Refuse, None),
-        (K::RecordVisit, None)
-    ]);
+    assert_eq!(
+        offered(&case, &clerk()),
+        [(K::Accept, None), (K::RequestCorrection, None), (K::Refuse, None), (K::RecordVisit, None)]
+    );
     assert_eq!(offered(&case, &school()), [(K::SupplyMaterials, None), (K::Withdraw, None)]);
     assert!(offered(&case, &staff("x", "window_clerk", "4201")).is_empty(), "another province's clerk");
     let inspector = staff("i", "inspector", "4101");
@@ -327,17 +325,19 @@ fn each_caller_is_offered_exactly_what_the_engine_would_accept_now() {
     let inspector = staff("i", "inspector", "4101");
     let task = case.task("site_inspection");
     let ops = engine::case::operations(&case.service, &case.state, &inspector, case.now, &common::CALENDAR);
-    assert_eq!(ops.iter().map(|o| (o.kind, o.task)).collect::<Vec<_>>(), [
-        (K::ClaimTask, Some(task)),
-        (K::CompleteTask, Some(task)),
-        (K::RecordVisit, None)
-    ]);
+    assert_eq!(
+        ops.iter().map(|o| (o.kind, o.task)).collect::<Vec<_>>(),
+        [(K::ClaimTask, Some(task)), (K::CompleteTask, Some(task)), (K::RecordVisit, None)]
+    );
     let leader = staff("l", "leader", "4101");
-    assert_eq!(offered(&case, &leader), [
-        (K::PauseClock, Some("expert_review".into())),
-        (K::PauseClock, Some("hearing".into())),
-        (K::RecordVisit, None)
-    ]);
+    assert_eq!(
+        offered(&case, &leader),
+        [
+            (K::PauseClock, Some("expert_review".into())),
+            (K::PauseClock, Some("hearing".into())),
+            (K::RecordVisit, None)
+        ]
+    );
     assert_eq!(offered(&case, &staff("h", "agency_head", "4101")), [(K::ExtendDeadline, None), (K::RecordVisit, None)]);
     assert!(offered(&case, &staff("a", "auditor", "41")).is_empty(), "auditors are offered nothing");
 }

@@ -25,8 +25,8 @@ async fn the_demo_fills_queues_with_urgent_work_and_concludes_some_cases() {
         let registrar = token("zhang.xj", &["school_registrar"], "110105001");
         let queue = api.ok(&registrar, QUEUE, json!({})).await["nodes"].clone();
         let levels: Vec<&str> = queue.as_array().unwrap().iter().map(|t| t["level"].as_str().unwrap()).collect();
-        assert_eq!(levels.first(), Some(&"overdue"), "{n}: {queue}");
-        assert_eq!(levels.get(1), Some(&"warning"), "{n}: {queue}");
+        assert_eq!(levels.first(), Some(&"OVERDUE"), "{n}: {queue}");
+        assert_eq!(levels.get(1), Some(&"WARNING"), "{n}: {queue}");
         assert_eq!(queue[0]["stepName"], "转入学校审核", "{n}");
         assert_eq!(queue[0]["serviceName"], "中小学生转学", "{n}");
 
@@ -51,6 +51,6 @@ async fn the_demo_fills_queues_with_urgent_work_and_concludes_some_cases() {
         // Concluded cases: a guardian's transfer is done and rated.
         let guardian = token("guardian-5", &["applicant"], "");
         let mine = api.ok(&guardian, "{ myCases { publicStatus outcome } }", json!({})).await;
-        assert_eq!(mine, json!([{ "publicStatus": "转学完成", "outcome": "approved" }]), "{n}");
+        assert_eq!(mine, json!([{ "publicStatus": "转学完成", "outcome": "APPROVED" }]), "{n}");
     }
 }

@@ -82,7 +82,7 @@ async fn a_private_school_licence_from_submission_to_rating_over_http() {
         // A hearing pauses the clocks; resuming keeps what was left.
         let pause = format!("mutation($c: String!) {{ pauseClock(caseId: $c, procedure: \"hearing\") {{ {CASE} }} }}");
         let c = api.ok(&leader, &pause, json!({ "c": id })).await;
-        assert_eq!(c["status"], "paused", "{n}");
+        assert_eq!(c["status"], "PAUSED", "{n}");
         let resume = format!("mutation($c: String!) {{ resumeClock(caseId: $c) {{ {CASE} }} }}");
         let c = api.ok(&leader, &resume, json!({ "c": id })).await;
         assert!(day(&c["promisedDeadline"]) >= promised, "{n}: a pause never shortens a deadline");
@@ -100,14 +100,14 @@ async fn a_private_school_licence_from_submission_to_rating_over_http() {
 
         // Rectification by the school (clocks paused meanwhile), then the decision.
         let c = api.complete(&leader, &id, "leadership_review", "rectify").await;
-        assert_eq!(c["status"], "paused", "{n}: the school's rectification time is not counted");
+        assert_eq!(c["status"], "PAUSED", "{n}: the school's rectification time is not counted");
         api.ok(&school, &supply, json!({ "c": id, "m": api.materials(&school, &["accountant_credentials"]).await }))
             .await;
         api.complete(&school, &id, "rectification", "submit").await;
         api.complete(&inspector, &id, "rectification_check", "approve").await;
         api.complete(&approver, &id, "decision", "approve").await;
         let c = api.complete(&approver, &id, "online_approval", "approve").await;
-        assert_eq!(c["outcome"], "approved", "{n}: {c}");
+        assert_eq!(c["outcome"], "APPROVED", "{n}: {c}");
 
         // The e-licence: numbered by the service's pattern, signed, checkable by anyone.
         let certs = api

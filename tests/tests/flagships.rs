@@ -116,11 +116,11 @@ async fn a_teacher_credential_with_a_correction_an_appraisal_and_an_extension_ov
             format!("mutation($c: String!) {{ pauseClock(caseId: $c, procedure: \"appraisal\") {{ {CASE} }} }}");
         assert_eq!(api.refused(&reviewer, &pause, json!({ "c": id })).await.0, "FORBIDDEN", "{n}");
         let c = api.ok(&approver, &pause, json!({ "c": id })).await;
-        assert_eq!(c["status"], "paused", "{n}");
+        assert_eq!(c["status"], "PAUSED", "{n}");
         assert_eq!(api.refused(&approver, &pause, json!({ "c": id })).await.0, "INVALID_TRANSITION", "{n}");
         let resume = format!("mutation($c: String!) {{ resumeClock(caseId: $c) {{ {CASE} }} }}");
         let c = api.ok(&approver, &resume, json!({ "c": id })).await;
-        assert_eq!(c["status"], "in_progress", "{n}");
+        assert_eq!(c["status"], "IN_PROGRESS", "{n}");
         assert!(day(&c["legalDeadline"]) >= legal, "{n}: a pause never shortens the limit");
         let legal = day(&c["legalDeadline"]);
 
@@ -135,7 +135,7 @@ async fn a_teacher_credential_with_a_correction_an_appraisal_and_an_extension_ov
 
         // Recognised: the certificate is produced and issued in the same step.
         let c = api.complete(&approver, &id, "decision", "approve").await;
-        assert_eq!((c["outcome"].as_str(), c["publicStatus"].as_str()), (Some("approved"), Some("已认定")), "{n}");
+        assert_eq!((c["outcome"].as_str(), c["publicStatus"].as_str()), (Some("APPROVED"), Some("已认定")), "{n}");
         let certs = api
             .ok(&teacher, "query($c: String!) { case(id: $c) { certificates { number } } }", json!({ "c": id }))
             .await["certificates"]
@@ -157,7 +157,7 @@ async fn a_teacher_credential_with_a_correction_an_appraisal_and_an_extension_ov
             "{n}: a school checking a candidate's certificate sees no more of the name than needed"
         );
         let status = api.call(None, STATUS, lookup).await["data"]["caseStatus"].clone();
-        assert_eq!((status["publicStatus"].as_str(), status["outcome"].as_str()), (Some("已认定"), Some("approved")));
+        assert_eq!((status["publicStatus"].as_str(), status["outcome"].as_str()), (Some("已认定"), Some("APPROVED")));
     }
 }
 
@@ -235,7 +235,7 @@ async fn a_student_transfer_by_one_click_through_four_offices_over_http() {
         let keys = registry.keys.lock().unwrap().clone();
         assert!(keys.len() >= 2, "{n}: national and provincial registries: {keys:?}");
         let status = api.call(None, STATUS, lookup).await["data"]["caseStatus"].clone();
-        assert_eq!((status["publicStatus"].as_str(), status["outcome"].as_str()), (Some("转学完成"), Some("approved")));
+        assert_eq!((status["publicStatus"].as_str(), status["outcome"].as_str()), (Some("转学完成"), Some("APPROVED")));
         let rate = "mutation($c: String!) { rateCase(caseId: $c, score: 5, comment: \"一次都没跑\") { id } }";
         api.ok(&guardian, rate, json!({ "c": id })).await;
     }

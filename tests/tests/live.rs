@@ -134,3 +134,31 @@ async fn a_subscriber_on_one_node_hears_of_commands_on_another() {
     let arrived = next(&mut ws).await;
     assert_eq!(arrived["payload"]["data"]["taskQueue"]["caseId"], case["id"], "{arrived}");
 }
+
+#[tokio::test]
+async fn a_staff_token_without_an_office_hears_no_queue() {
+    for backend in backends().await {
+        let n = backend.name;
+        let url = serve_in_process(open(&backend).await).await;
+        let parent = token("parent-1", &["applicant"], "");
+        for (who, office) in [("no office", ""), ("malformed office", "1101;DROP")] {
+            let nowhere = token("reg-x", &["school_registrar"], office);
+            let (mut ws, ack) = connect(&url, &nowhere).await;
+            assert_eq!(ack["type"], "connection_ack", "{n}: {who}: {ack}");
+            subscribe(&mut ws, "q", QUEUE, json!({})).await;
+            let answer = next(&mut ws).await;
+            assert_eq!(answer["type"], "error", "{n}: {who}: the subscription is refused at once: {answer}");
+            assert_eq!(answer["payload"][0]["extensions"]["code"], "FORBIDDEN", "{n}: {who}: {answer}");
+            // And a case arriving in any office reaches it by no other way.
+            gql(&url, &parent, SUBMIT, json!({ "f": transfer_form() })).await;
+            let after = tokio::time::timeout(Duration::from_millis(500), ws.next()).await;
+            assert!(after.is_err(), "{n}: {who}: nothing more arrives: {after:?}");
+            // The `tasks` query says the same.
+            let http = reqwest::Client::new();
+            let r =
+                tests::server::raw(&http, &url, Some(&nowhere), json!({ "query": "{ tasks { nodes { caseId } } }" }))
+                    .await;
+            assert_eq!(tests::server::code(&r).as_deref(), Some("FORBIDDEN"), "{n}: {who}: {r}");
+        }
+    }
+}

@@ -7,7 +7,7 @@ use serde_json::json;
 use tests::server::{raw, serve_in_process, token};
 use tests::{backends, cst, open, submission, transfer_form};
 
-const QUEUE: &str = "query($after: String) { tasks(first: 2, after: $after) { nodes { caseId step office due } hasNextPage endCursor } }";
+const QUEUE: &str = "query($after: String) { tasks(first: 2, after: $after) { nodes { caseId step office due } pageInfo { hasNextPage endCursor } } }";
 
 fn ids(page: &serde_json::Value) -> Vec<String> {
     page["nodes"].as_array().unwrap().iter().map(|n| n["caseId"].as_str().unwrap().to_owned()).collect()
@@ -34,12 +34,12 @@ async fn a_clerk_sees_their_offices_tasks_most_urgent_first_page_by_page() {
         let clerk = token("s1", &["school_registrar"], "110105001");
         let first = raw(&http, &url, Some(&clerk), json!({ "query": QUEUE })).await["data"]["tasks"].clone();
         assert_eq!(ids(&first), ["B", "C"], "{n}: earliest deadline first: {first}");
-        assert_eq!(first["hasNextPage"], true, "{n}");
-        let vars = json!({ "after": first["endCursor"] });
+        assert_eq!(first["pageInfo"]["hasNextPage"], true, "{n}");
+        let vars = json!({ "after": first["pageInfo"]["endCursor"] });
         let second =
             raw(&http, &url, Some(&clerk), json!({ "query": QUEUE, "variables": vars })).await["data"]["tasks"].clone();
         assert_eq!(ids(&second), ["A"], "{n}: the other school's task is not theirs: {second}");
-        assert_eq!(second["hasNextPage"], false, "{n}");
+        assert_eq!(second["pageInfo"]["hasNextPage"], false, "{n}");
 
         // A district office sees its schools' tasks; another role sees none of them.
         let district = token("d1", &["school_registrar"], "1101");

@@ -208,10 +208,10 @@ async fn the_sla_report_gives_the_figures_worked_out_by_hand() {
             (follow["caseId"].as_str(), follow["stepName"].as_str()),
             (Some(b.case.as_str()), Some("差评回访整改"))
         );
-        assert_eq!(follow["level"], "overdue", "{n}");
+        assert_eq!(follow["level"], "OVERDUE", "{n}");
         let close = "mutation($c: String!, $t: Int!) { completeTask(caseId: $c, taskId: $t, action: \"close\", data: {note: \"已电话回访，约定整改\"}) { status tasks { step } } }";
         let closed = api.ok(&window, close, json!({ "c": b.case, "t": follow["taskId"] })).await;
-        assert_eq!(closed, json!({ "status": "concluded", "tasks": [] }), "{n}");
+        assert_eq!(closed, json!({ "status": "CONCLUDED", "tasks": [] }), "{n}");
         let report = api.ok(&auditor, REPORT, march.clone()).await;
         let follow_ups = &report["services"][0]["followUps"];
         assert_eq!((follow_ups["closedLate"].as_i64(), follow_ups["overdue"].as_i64()), (Some(1), Some(0)), "{n}");
@@ -246,7 +246,7 @@ async fn the_sla_report_gives_the_figures_worked_out_by_hand() {
         let overdue =
             api.ok(&auditor, "{ overdueCases { caseId serviceName level workingDaysLate } }", json!({})).await;
         assert_eq!(overdue[0]["caseId"], d.case.as_str(), "{n}: {overdue}");
-        assert_eq!(overdue[0]["level"], "overdue", "{n}");
+        assert_eq!(overdue[0]["level"], "OVERDUE", "{n}");
         assert!(overdue[0]["workingDaysLate"].as_i64().unwrap() > 100, "{n}: {overdue}");
 
         // An event edited in the database breaks the chain at that event.

@@ -117,7 +117,6 @@ fn mask_name(name: &str) -> String {
     }
 }
 
-
 /// Reads of documents.
 #[derive(Default)]
 pub struct DocumentQuery;

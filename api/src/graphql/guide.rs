@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use async_graphql::{Json, Object, SimpleObject};
 use engine::Service;
-use engine::definition::{StepKind, APPLICANT_ROLE};
+use engine::definition::{APPLICANT_ROLE, StepKind};
 
 use super::types::{ClockAnchor, DataType, OnlineLevel, Unit};
 
@@ -332,7 +332,9 @@ impl ServiceGuide {
     /// 收费; empty: free of charge (不收费).
     async fn fees(&self) -> Vec<FeeView> {
         let fees = &self.0.spec.fees;
-        fees.iter().map(|f| FeeView { name: f.name.clone(), amount: f.amount.clone(), basis: f.basis.clone() }).collect()
+        fees.iter()
+            .map(|f| FeeView { name: f.name.clone(), amount: f.amount.clone(), basis: f.basis.clone() })
+            .collect()
     }
 
     /// 法定时限.
@@ -378,7 +380,9 @@ impl ServiceGuide {
                 any_of: m
                     .any_of
                     .iter()
-                    .map(|a| a.all_of.iter().map(|d| DocumentView { code: d.code.clone(), name: d.name.clone() }).collect())
+                    .map(|a| {
+                        a.all_of.iter().map(|d| DocumentView { code: d.code.clone(), name: d.name.clone() }).collect()
+                    })
                     .collect(),
                 deferrable_within: m.deferrable.as_ref().map(|d| d.within.into()),
                 reusable_from: m.reusable_from.clone(),

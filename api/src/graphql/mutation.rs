@@ -147,9 +147,14 @@ impl CaseMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "事项编码 of a published service.")] service: String,
-        #[graphql(desc = "The application form, checked against the service's JSON Schema.")] form: Json<serde_json::Value>,
-        #[graphql(default, desc = "The materials, each an uploaded file cited by its SHA-256.")] materials: Vec<MaterialInput>,
-        #[graphql(desc = "A key of your own (1-200 characters): a retry with it returns the first case.")] idempotency_key: Option<String>,
+        #[graphql(desc = "The application form, checked against the service's JSON Schema.")] form: Json<
+            serde_json::Value,
+        >,
+        #[graphql(default, desc = "The materials, each an uploaded file cited by its SHA-256.")] materials: Vec<
+            MaterialInput,
+        >,
+        #[graphql(desc = "A key of your own (1-200 characters): a retry with it returns the first case.")]
+        idempotency_key: Option<String>,
     ) -> async_graphql::Result<CaseView> {
         let applicant = policy::applicant(claims(ctx)?)?;
         if idempotency_key.as_ref().is_some_and(|k| k.is_empty() || k.len() > 200) {
@@ -180,7 +185,11 @@ impl CaseMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The case (its id, the tracking number).")] case_id: String,
-        #[graphql(default, desc = "Codes of the materials accepted as missing (容缺), each deferrable by the definition.")] deferred: Vec<String>,
+        #[graphql(
+            default,
+            desc = "Codes of the materials accepted as missing (容缺), each deferrable by the definition."
+        )]
+        deferred: Vec<String>,
         expected_version: Option<i64>,
     ) -> async_graphql::Result<CaseView> {
         run(ctx, case_id, Command::AcceptCase { deferred }, expected_version).await
@@ -238,7 +247,8 @@ impl CaseMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The case (its id, the tracking number).")] case_id: String,
-        #[graphql(desc = "The special procedure's code (`specialProcedures { code }` of the service).")] procedure: String,
+        #[graphql(desc = "The special procedure's code (`specialProcedures { code }` of the service).")]
+        procedure: String,
     ) -> async_graphql::Result<CaseView> {
         run(ctx, case_id, Command::PauseClock { procedure }, None).await
     }

@@ -187,7 +187,8 @@ pub enum CaseSort {
 
 fn day(field: &str, text: Option<&str>) -> async_graphql::Result<Option<chrono::NaiveDate>> {
     text.map(|t| {
-        chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| bad_input(format!("{field}: a date as YYYY-MM-DD")))
+        chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
+            .map_err(|_| bad_input(format!("{field}: a date as YYYY-MM-DD")))
     })
     .transpose()
 }
@@ -250,7 +251,9 @@ impl CaseQuery {
             .latest_services()
             .into_iter()
             .filter(|s| category.as_ref().is_none_or(|c| &s.spec.category == c))
-            .filter(|s| search.as_ref().is_none_or(|q| s.spec.name.contains(q.as_str()) || s.spec.code.contains(q.as_str())))
+            .filter(|s| {
+                search.as_ref().is_none_or(|q| s.spec.name.contains(q.as_str()) || s.spec.code.contains(q.as_str()))
+            })
             .collect();
         list.sort_by(|a, b| (&a.spec.category, &a.spec.code).cmp(&(&b.spec.category, &b.spec.code)));
         list.into_iter().map(ServiceGuide).collect()
@@ -269,7 +272,11 @@ impl CaseQuery {
     }
 
     /// One case, if you may see it.
-    async fn case(&self, ctx: &Context<'_>, #[graphql(desc = "Case id (办件编号).")] id: String) -> async_graphql::Result<CaseView> {
+    async fn case(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Case id (办件编号).")] id: String,
+    ) -> async_graphql::Result<CaseView> {
         let who = claims(ctx)?;
         let case = store(ctx).stored(&id).await.map_err(from_store)?.ok_or_else(|| not_found("such case"))?;
         let access = policy::case_access(who, &case.state, &case.service).ok_or_else(|| not_found("such case"))?;
@@ -300,7 +307,8 @@ impl CaseQuery {
         let s = store(ctx);
         let mut services = policy::searchable_services(who, &s.latest_services());
         if let Some(only) = &filter.service {
-            services = Some(services.map_or_else(|| vec![only.clone()], |l| l.into_iter().filter(|c| c == only).collect()));
+            services =
+                Some(services.map_or_else(|| vec![only.clone()], |l| l.into_iter().filter(|c| c == only).collect()));
         }
         let search = CaseSearch {
             office: office.to_string(),

@@ -118,7 +118,8 @@ impl ReportQuery {
     async fn overdue_cases(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "An office inside your scope (its sub-offices included); default: your office.")] office: Option<String>,
+        #[graphql(desc = "An office inside your scope (its sub-offices included); default: your office.")]
+        office: Option<String>,
         #[graphql(default = 50, desc = "How many, 1 to 500.")] first: u32,
     ) -> async_graphql::Result<Vec<LateCaseView>> {
         late(ctx, office, "overdue", first).await
@@ -128,7 +129,8 @@ impl ReportQuery {
     async fn at_risk_cases(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "An office inside your scope (its sub-offices included); default: your office.")] office: Option<String>,
+        #[graphql(desc = "An office inside your scope (its sub-offices included); default: your office.")]
+        office: Option<String>,
         #[graphql(default = 50, desc = "How many, 1 to 500.")] first: u32,
     ) -> async_graphql::Result<Vec<LateCaseView>> {
         late(ctx, office, "warning", first).await

@@ -85,7 +85,8 @@ pub fn entries(service: &Service, events: &[Recorded], masked: bool) -> Vec<Time
                         None => d.note.clone(),
                     })
                     .collect();
-                let head = if *round > 1 { format!("第{round}次补正告知") } else { "一次性告知补正".to_owned() };
+                let head =
+                    if *round > 1 { format!("第{round}次补正告知") } else { "一次性告知补正".to_owned() };
                 (Some(intake.clone()), format!("{head}：{}", items.join("；")))
             }
             Event::MaterialsSupplied { materials } => {
@@ -114,9 +115,7 @@ pub fn entries(service: &Service, events: &[Recorded], masked: bool) -> Vec<Time
                 task_roles.insert(task.id, role_name(service, &task.role));
                 continue;
             }
-            Event::TaskClaimed { task, .. } => {
-                (task_roles.get(task).cloned(), "签收".to_owned())
-            }
+            Event::TaskClaimed { task, .. } => (task_roles.get(task).cloned(), "签收".to_owned()),
             Event::TaskCompleted { task, step, action, .. } => {
                 let step_name = service.step_name(step).unwrap_or(step);
                 (task_roles.get(task).cloned(), format!("{step_name}：{}", action_label(service, step, action)))

@@ -567,7 +567,9 @@ impl CaseView {
     /// Extensions granted (延期).
     async fn extensions(&self) -> Vec<ExtensionView> {
         let list = &self.state.extensions;
-        list.iter().map(|e| ExtensionView { amount: e.amount, reason: self.text(&e.reason), by: e.by.clone() }).collect()
+        list.iter()
+            .map(|e| ExtensionView { amount: e.amount, reason: self.text(&e.reason), by: e.by.clone() })
+            .collect()
     }
 
     /// Visits in person recorded.

@@ -49,8 +49,8 @@ pub use open::Settings;
 pub use queue::{INTAKE_STEP, INTAKE_TASK, QueueCursor, QueueFilter, QueueItem};
 pub use read::StoredCase;
 pub use report::ReportFilter;
-pub use search::{CaseOrder, CaseSearch, Found};
 pub use retention::Purged;
+pub use search::{CaseOrder, CaseSearch, Found};
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]

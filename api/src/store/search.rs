@@ -131,7 +131,8 @@ impl Store {
     ) -> Result<Vec<Found>, StoreError> {
         let Some((lo, hi)) = super::report::office_range(&search.office) else { return Ok(Vec::new()) };
         let mut values: Vec<sea_orm::Value> = vec![lo.into(), hi.into()];
-        let mut sql = "SELECT id, promised_deadline, received_at FROM cases WHERE office >= $1 AND office < $2".to_owned();
+        let mut sql =
+            "SELECT id, promised_deadline, received_at FROM cases WHERE office >= $1 AND office < $2".to_owned();
         let bind = |values: &mut Vec<sea_orm::Value>, v: sea_orm::Value| {
             values.push(v);
             format!("${}", values.len())
@@ -146,7 +147,8 @@ impl Store {
         if let Some(t) = &search.tracking_no {
             sql.push_str(&format!(" AND id = {}", bind(&mut values, t.trim().to_owned().into())));
         }
-        let keys = [search.name.as_ref().map(|n| format!("name:{}", n.trim())), search.id_number.as_deref().map(id_key)];
+        let keys =
+            [search.name.as_ref().map(|n| format!("name:{}", n.trim())), search.id_number.as_deref().map(id_key)];
         for key in keys.into_iter().flatten() {
             let slot = bind(&mut values, key.into());
             sql.push_str(&format!(" AND id IN (SELECT case_id FROM case_keys WHERE key = {slot})"));

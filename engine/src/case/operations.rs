@@ -100,13 +100,7 @@ pub fn operations(
     };
     // Trial inputs that the engine refuses only after every check of who and when.
     offer(OperationKind::Accept, None, None, Command::AcceptCase { deferred: Vec::new() }, true);
-    offer(
-        OperationKind::RequestCorrection,
-        None,
-        None,
-        Command::RequestCorrection { deficiencies: Vec::new() },
-        true,
-    );
+    offer(OperationKind::RequestCorrection, None, None, Command::RequestCorrection { deficiencies: Vec::new() }, true);
     offer(OperationKind::Refuse, None, None, Command::RefuseCase { reason: String::new() }, true);
     offer(
         OperationKind::SupplyMaterials,
