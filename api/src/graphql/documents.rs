@@ -124,7 +124,11 @@ pub struct DocumentQuery;
 #[Object]
 impl DocumentQuery {
     /// 证照核验: anyone, without logging in, checks a certificate number.
-    async fn verify_certificate(&self, ctx: &Context<'_>, number: String) -> async_graphql::Result<CertificateCheck> {
+    async fn verify_certificate(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "证照编号, e.g. 教民41010520260000001号.")] number: String,
+    ) -> async_graphql::Result<CertificateCheck> {
         let s = store(ctx);
         let Some(c) = s.certificate(number.trim()).await.map_err(from_store)? else {
             return Ok(CertificateCheck {
@@ -165,7 +169,11 @@ impl DocumentQuery {
     }
 
     /// The working-day calendar of a year (public: applicants count their deadlines too).
-    async fn calendar(&self, ctx: &Context<'_>, year: i32) -> async_graphql::Result<CalendarYear> {
+    async fn calendar(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The year, e.g. 2026.")] year: i32,
+    ) -> async_graphql::Result<CalendarYear> {
         let calendar = store(ctx).calendar();
         let working_days = calendar.working_days_in_year(year).map_err(|e| bad_input(format!("year: {e}")))?;
         let mut named_days = Vec::new();
@@ -194,7 +202,11 @@ pub struct DocumentMutation;
 impl DocumentMutation {
     /// Uploads one file (GraphQL multipart request): PDF, JPEG, PNG or OFD, at most 20 MiB.
     /// The same content uploaded again gives the same `sha256`.
-    async fn upload_file(&self, ctx: &Context<'_>, file: Upload) -> async_graphql::Result<FileView> {
+    async fn upload_file(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The file (GraphQL multipart request).")] file: Upload,
+    ) -> async_graphql::Result<FileView> {
         let who = crate::policy::actor(claims(ctx)?)?;
         let value = file.value(ctx).map_err(|e| bad_input(format!("file: {e}")))?;
         match store(ctx).save_file(&who.user, value.content.into()).await {

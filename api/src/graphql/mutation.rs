@@ -118,7 +118,11 @@ pub struct CaseMutation;
 impl CaseMutation {
     /// Publishes a service definition (YAML). Running cases keep their version; a changed
     /// text needs a new `version`. Admins only.
-    async fn publish_service(&self, ctx: &Context<'_>, yaml: String) -> async_graphql::Result<Published> {
+    async fn publish_service(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The definition, as YAML text.")] yaml: String,
+    ) -> async_graphql::Result<Published> {
         require_admin(ctx)?;
         let service = store(ctx).publish("published.yaml", &yaml, chrono::Utc::now()).await.map_err(from_store)?;
         Ok(Published {
@@ -190,6 +194,7 @@ impl CaseMutation {
             desc = "Codes of the materials accepted as missing (容缺), each deferrable by the definition."
         )]
         deferred: Vec<String>,
+        #[graphql(desc = "Act only if the case is still at this version (from `version`); otherwise CONFLICT.")]
         expected_version: Option<i64>,
     ) -> async_graphql::Result<CaseView> {
         run(ctx, case_id, Command::AcceptCase { deferred }, expected_version).await
@@ -201,6 +206,7 @@ impl CaseMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The case (its id, the tracking number).")] case_id: String,
         #[graphql(desc = "Every deficiency, in one notice (一次性告知).")] deficiencies: Vec<DeficiencyInput>,
+        #[graphql(desc = "Act only if the case is still at this version (from `version`); otherwise CONFLICT.")]
         expected_version: Option<i64>,
     ) -> async_graphql::Result<CaseView> {
         let deficiencies =
@@ -219,12 +225,22 @@ impl CaseMutation {
     }
 
     /// 不予受理.
-    async fn refuse_case(&self, ctx: &Context<'_>, case_id: String, reason: String) -> async_graphql::Result<CaseView> {
+    async fn refuse_case(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The case (its id, the tracking number).")] case_id: String,
+        #[graphql(desc = "Why, in words the applicant reads (required).")] reason: String,
+    ) -> async_graphql::Result<CaseView> {
         run(ctx, case_id, Command::RefuseCase { reason }, None).await
     }
 
     /// Claim a task from the queue.
-    async fn claim_task(&self, ctx: &Context<'_>, case_id: String, task_id: u32) -> async_graphql::Result<CaseView> {
+    async fn claim_task(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The case (its id, the tracking number).")] case_id: String,
+        #[graphql(desc = "The task (`tasks { id }` of the case, or `taskId` in the queue).")] task_id: u32,
+    ) -> async_graphql::Result<CaseView> {
         run(ctx, case_id, Command::ClaimTask { task: task_id }, None).await
     }
 
@@ -233,9 +249,12 @@ impl CaseMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The case (its id, the tracking number).")] case_id: String,
-        task_id: u32,
+        #[graphql(desc = "The task (`tasks { id }` of the case, or `taskId` in the queue).")] task_id: u32,
         #[graphql(desc = "One of the actions the task's step offers (`actions { code }`).")] action: String,
-        data: Option<Json<serde_json::Map<String, serde_json::Value>>>,
+        #[graphql(desc = "The data the step records (`data { name type }` of the task), by name.")] data: Option<
+            Json<serde_json::Map<String, serde_json::Value>>,
+        >,
+        #[graphql(desc = "Act only if the case is still at this version (from `version`); otherwise CONFLICT.")]
         expected_version: Option<i64>,
     ) -> async_graphql::Result<CaseView> {
         let data = data.map(|d| d.0).unwrap_or_default();
@@ -254,7 +273,11 @@ impl CaseMutation {
     }
 
     /// Resume the clocks.
-    async fn resume_clock(&self, ctx: &Context<'_>, case_id: String) -> async_graphql::Result<CaseView> {
+    async fn resume_clock(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The case (its id, the tracking number).")] case_id: String,
+    ) -> async_graphql::Result<CaseView> {
         run(ctx, case_id, Command::ResumeClock, None).await
     }
 
@@ -263,7 +286,7 @@ impl CaseMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The case (its id, the tracking number).")] case_id: String,
-        amount: u32,
+        #[graphql(desc = "Units to add to the legal limit, in its unit.")] amount: u32,
         #[graphql(desc = "Why, in words the applicant reads (required).")] reason: String,
     ) -> async_graphql::Result<CaseView> {
         run(ctx, case_id, Command::ExtendDeadline { amount, reason }, None).await
@@ -294,7 +317,7 @@ impl CaseMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The case (its id, the tracking number).")] case_id: String,
-        score: u8,
+        #[graphql(desc = "1 非常不满意, 2 不满意, 3 基本满意, 4 满意, 5 非常满意.")] score: u8,
         #[graphql(default, desc = "Free text; a reason is expected for 1 or 2.")] comment: String,
     ) -> async_graphql::Result<CaseView> {
         run(ctx, case_id, Command::RateCase { score, comment }, None).await

@@ -16,6 +16,9 @@ use crate::store::{CaseOrder, CaseSearch, QueueCursor, QueueFilter};
 /// The most items one page may hold.
 pub const MAX_PAGE: u32 = 100;
 
+/// Items per page when the client does not say.
+const DEFAULT_PAGE: u32 = 20;
+
 /// Checks a page size: 1 to [`MAX_PAGE`].
 pub(super) fn page_size(first: u32) -> async_graphql::Result<u32> {
     if (1..=MAX_PAGE).contains(&first) {
@@ -141,11 +144,9 @@ pub struct TaskFilter {
     /// Only tasks at this level.
     pub level: Option<Level>,
     /// Only tasks nobody has claimed.
-    #[graphql(default)]
-    pub unclaimed: bool,
+    pub unclaimed: Option<bool>,
     /// Only tasks you have claimed.
-    #[graphql(default)]
-    pub claimed_by_me: bool,
+    pub claimed_by_me: Option<bool>,
 }
 
 /// How staff search cases; every condition given must hold.
@@ -187,8 +188,8 @@ pub enum CaseSort {
 
 fn day(field: &str, text: Option<&str>) -> async_graphql::Result<Option<chrono::NaiveDate>> {
     text.map(|t| {
-        chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
-            .map_err(|_| bad_input(format!("{field}: a date as YYYY-MM-DD")))
+        let parsed = if t.len() == 10 { chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").ok() } else { None };
+        parsed.ok_or_else(|| bad_input(format!("{field}: a date as YYYY-MM-DD")))
     })
     .transpose()
 }
@@ -287,13 +288,15 @@ impl CaseQuery {
     async fn cases(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "What to look for; every condition given must hold.", default)] filter: CaseFilter,
-        #[graphql(desc = "The order: by due date (default) or received date.", default)] order_by: CaseSort,
-        #[graphql(desc = "Page size, 1 to 100.", default = 20)] first: u32,
+        #[graphql(desc = "What to look for; every condition given must hold.")] filter: Option<CaseFilter>,
+        #[graphql(desc = "The order: by due date (default) or received date.")] order_by: Option<CaseSort>,
+        #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<u32>,
         #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
     ) -> async_graphql::Result<Connection<String, CaseView>> {
         let who = claims(ctx)?;
-        let first = page_size(first)?;
+        let first = page_size(first.unwrap_or(DEFAULT_PAGE))?;
+        let filter = filter.unwrap_or_default();
+        let order_by = order_by.unwrap_or_default();
         let office = policy::office_scope(who, "filter.office", filter.office.as_deref())?;
         known_service(ctx, "filter.service", filter.service.as_ref())?;
         if let Some(id) = &filter.id_number
@@ -346,12 +349,13 @@ impl CaseQuery {
     async fn tasks(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Which tasks; every condition given must hold.", default)] filter: TaskFilter,
-        #[graphql(desc = "Page size, 1 to 100.", default = 20)] first: u32,
+        #[graphql(desc = "Which tasks; every condition given must hold.")] filter: Option<TaskFilter>,
+        #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<u32>,
         #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
     ) -> async_graphql::Result<Connection<String, QueueTask>> {
         let scope = policy::queue_scope(claims(ctx)?)?;
-        let first = page_size(first)?;
+        let first = page_size(first.unwrap_or(DEFAULT_PAGE))?;
+        let filter = filter.unwrap_or_default();
         known_service(ctx, "filter.service", filter.service.as_ref())?;
         let after_cursor = match after.as_deref().map(QueueCursor::decode) {
             Some(None) => return Err(bad_input("after: not a cursor from this queue")),
@@ -362,8 +366,8 @@ impl CaseQuery {
             service: filter.service,
             step: filter.step,
             level: filter.level.map(|l| level_name(l).to_owned()),
-            unclaimed: filter.unclaimed,
-            claimed_by: filter.claimed_by_me.then(|| scope.user.clone()),
+            unclaimed: filter.unclaimed.unwrap_or(false),
+            claimed_by: filter.claimed_by_me.unwrap_or(false).then(|| scope.user.clone()),
         };
         let office = scope.office.to_string();
         let mut items = store(ctx)
@@ -383,10 +387,10 @@ impl CaseQuery {
     async fn my_cases(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "How many, 1 to 100.", default = 20)] first: u32,
+        #[graphql(desc = "How many, 1 to 100 (default 20).")] first: Option<u32>,
     ) -> async_graphql::Result<Vec<CaseView>> {
         let who = claims(ctx)?;
-        let first = page_size(first)?;
+        let first = page_size(first.unwrap_or(DEFAULT_PAGE))?;
         let s = store(ctx);
         let actor = policy::actor(who).ok();
         let mut out = Vec::new();
