@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use crate::auth::Auth;
+use crate::definitions::Definitions;
 use crate::runtime::outbox::Endpoints;
 use crate::store;
 
@@ -98,8 +99,8 @@ impl Config {
     pub fn from_map(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
         let get = |k: &str| vars.get(k).filter(|v| !v.is_empty()).cloned();
         let data = get("DATA_DIR").unwrap_or_else(|| "data".to_owned());
-        let services = get("SERVICES_DIR").unwrap_or_else(|| "workflows/services".to_owned());
-        let mut store = store::Settings::sqlite(std::path::Path::new(&data), services.into());
+        let definitions = get("SERVICES_DIR").map_or(Definitions::Shipped, |d| Definitions::Dir(d.into()));
+        let mut store = store::Settings::sqlite(std::path::Path::new(&data), definitions);
         if let Some(url) = get("DATABASE_URL") {
             store.database_url = url;
         }

@@ -2,7 +2,8 @@
 //! - `api serve`: the GraphQL server with the timer scheduler and outbox deliverer, on the
 //!   embedded SQLite default under `./data` unless `DATABASE_URL` says otherwise.
 //! - `api token <user> [role[,role...]] [office]`: mint a development token (HS256 secret).
-//! - `api validate <file-or-dir>...`: check service definitions; exit status 1 on problems.
+//! - `api validate [file-or-dir...]`: check service definitions (none named: the built-in
+//!   ones); exit status 1 on problems.
 //! - `api purge`: delete the records whose retention term has passed.
 //! - `api demo`: load sample cases across the flagship services (a filled queue, a report).
 
@@ -12,8 +13,8 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.split_first() {
         Some((cmd, paths)) if cmd == "validate" => {
-            let paths = if paths.is_empty() { vec!["workflows/services".to_owned()] } else { paths.to_vec() };
-            let (lines, ok) = api::validate::validate_paths(&paths);
+            let (lines, ok) =
+                if paths.is_empty() { api::validate::validate_shipped() } else { api::validate::validate_paths(paths) };
             for line in lines {
                 println!("{line}");
             }
