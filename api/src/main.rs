@@ -1,7 +1,8 @@
 //! The product binary.
 //! - `api serve`: the GraphQL server with the timer scheduler and outbox deliverer, on the
 //!   embedded SQLite default under `./data` unless `DATABASE_URL` says otherwise.
-//! - `api token <user> [role[,role...]] [office]`: mint a development token (HS256 secret).
+//! - `api token <user> [role[,role...]] [office]`: mint a development token with the HS256
+//!   secret `serve` checks (`JWT_SECRET`, or the one generated in the data directory).
 //! - `api validate [file-or-dir...]`: check service definitions (none named: the built-in
 //!   ones); exit status 1 on problems.
 //! - `api purge`: delete the records whose retention term has passed.
@@ -88,7 +89,10 @@ fn token(args: &[String]) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
-    match config.auth.mint(user, &roles, &office, chrono::Duration::hours(12)) {
+    match config
+        .auth()
+        .and_then(|auth| auth.mint(user, &roles, &office, chrono::Duration::hours(12)).map_err(|e| e.to_string()))
+    {
         Ok(t) => {
             println!("{t}");
             ExitCode::SUCCESS
