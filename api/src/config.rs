@@ -1,5 +1,6 @@
-//! The server's settings, read once from the environment (or from a map in tests). Secrets
-//! are never logged: `Debug` leaves them out.
+//! The server's settings, read once from the environment (or from a map in tests; the
+//! command line's flags arrive as the same variables). Secrets are never logged: `Debug`
+//! leaves them out.
 
 mod secret_files;
 

@@ -2,8 +2,8 @@
 //! pure engine.
 //!
 //! # Layout
-//! - [`config`]: the server's settings from the environment, and the secrets made in the
-//!   data directory when none is given.
+//! - [`config`]: the server's settings from the environment (and the command line's flags),
+//!   and the secrets made in the data directory when none is given.
 //! - [`definitions`]: the service definitions published at start-up, shipped in the binary
 //!   or read from a folder.
 //! - [`demo`]: sample cases across the flagship services for a first look.
