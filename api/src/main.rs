@@ -198,13 +198,22 @@ fn token(user: &str, roles: Option<String>, office: Option<String>, data: DataAr
 }
 
 async fn purge(flags: Vec<(&'static str, Option<String>)>) -> ExitCode {
-    let settings = match config(flags) {
-        Ok(c) => c.store,
+    let config = match config(flags) {
+        Ok(c) => c,
         Err(code) => return code,
     };
-    let result = match api::store::Store::open(&settings).await {
-        Ok(store) => store.purge(chrono::Utc::now()).await,
-        Err(e) => Err(e),
+    // The installation's key, as serve and demo open the store with (purge signs nothing,
+    // but a store opened without one warns that it would sign with a passing key).
+    let mut settings = config.store.clone();
+    let result = match config.certificate_key() {
+        Ok(key) => {
+            settings.certificate_key = Some(key);
+            match api::store::Store::open(&settings).await {
+                Ok(store) => store.purge(chrono::Utc::now()).await,
+                Err(e) => Err(e),
+            }
+        }
+        Err(e) => Err(api::store::StoreError::Publish(e)),
     };
     match result {
         Ok(p) => {
