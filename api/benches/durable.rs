@@ -73,7 +73,7 @@ async fn open(url: &str) -> Store {
     let services = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../workflows/services");
     let settings = Settings {
         database_url: url.to_owned(),
-        services_dir: services,
+        definitions: api::definitions::Definitions::Dir(services),
         max_connections: 8,
         sqlite_full_sync: std::env::var("BENCH_SQLITE_SYNC").map_or(true, |v| v != "normal"),
         files_dir: std::env::temp_dir().join("edu-engine-bench-files"),

@@ -1,15 +1,17 @@
-//! The server's settings, read once from the environment (or from a map in tests). Secrets
-//! are never logged: `Debug` leaves them out.
+//! The server's settings, read once from the environment (or from a map in tests; the
+//! command line's flags arrive as the same variables). Secrets are never logged: `Debug`
+//! leaves them out.
+
+mod secret_files;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use crate::auth::Auth;
+use crate::definitions::Definitions;
 use crate::runtime::outbox::Endpoints;
 use crate::store;
-
-/// A development secret, used only when `JWT_SECRET` is unset; `serve` warns about it.
-pub const DEV_SECRET: &str = "development-only-secret-change-me";
 
 /// Everything `serve` needs.
 #[derive(Clone)]
@@ -20,20 +22,72 @@ pub struct Config {
     pub bind: SocketAddr,
     /// This node's name among several (`NODE_ID`, default `node-<pid>`).
     pub node: String,
-    /// Token checking.
-    pub auth: Auth,
-    /// Whether the secret is the development default.
-    pub dev_secret: bool,
+    /// How bearer tokens are checked; [`Config::auth`] gives the checker.
+    pub tokens: Tokens,
     /// Outbox endpoints by kind (`OUTBOX_URL_NOTIFY`, `OUTBOX_URL_SYNC_REGISTRY`,
     /// `OUTBOX_URL_ISSUE_CERTIFICATE`, or `OUTBOX_URL` for all).
     pub endpoints: Endpoints,
     /// Lease on claimed timers and messages, seconds (`LEASE_SECS`, default 30).
     pub lease_secs: u64,
     /// Where the certificate signing key is kept when `CERT_SIGNING_KEY` is not given.
-    pub key_file: std::path::PathBuf,
+    pub key_file: PathBuf,
+}
+
+/// Where the key that checks bearer tokens comes from.
+#[derive(Clone)]
+pub enum Tokens {
+    /// The deployment gave one: `JWT_SECRET` (HS256), or `JWT_PUBLIC_KEY_PEM` with `JWT_ALG`
+    /// (an identity provider's key: checking only, no minting).
+    Given(Auth),
+    /// None given: HS256 with a random secret kept in `file` under the data directory
+    /// (`jwt-secret`), made on first use, so `api token` and `api serve` over one data
+    /// directory agree and no secret is shared by every installation.
+    Generated {
+        /// The secret's file: 64 hex digits, whose text is the secret (so
+        /// `JWT_SECRET=$(cat file)` is the same key).
+        file: PathBuf,
+        /// The issuer tokens must name (`JWT_ISSUER`).
+        issuer: String,
+        /// The audience tokens must name (`JWT_AUDIENCE`).
+        audience: String,
+    },
 }
 
 impl Config {
+    /// Whether tokens are checked with the secret generated in the data directory, not with
+    /// a key the deployment supplied: a local installation, where a development sign-in may
+    /// be offered.
+    #[must_use]
+    pub fn generated_secret(&self) -> bool {
+        matches!(self.tokens, Tokens::Generated { .. })
+    }
+
+    /// The token checker. With no key given, reads the generated secret, or makes it on first
+    /// use (32 random bytes, hex, mode 0600) and logs that it did, with the file's path and
+    /// never the secret.
+    ///
+    /// # Errors
+    /// The secret file cannot be read or written, or holds something other than 64 hex
+    /// digits.
+    pub fn auth(&self) -> Result<Auth, String> {
+        let (file, issuer, audience) = match &self.tokens {
+            Tokens::Given(auth) => return Ok(auth.clone()),
+            Tokens::Generated { file, issuer, audience } => (file, issuer, audience),
+        };
+        let (text, made) = secret_files::read_or_make(file, secret_files::random_hex)?;
+        let secret = text.trim();
+        if secret.len() != 64 || !secret.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(format!(
+                "{}: not a generated secret (64 hex digits); delete it to make a new one, or set JWT_SECRET",
+                file.display()
+            ));
+        }
+        if made {
+            tracing::info!(file = %file.display(), "made a JWT secret; tokens from `api token` over this data directory are accepted");
+        }
+        Ok(Auth::hs256(secret.as_bytes(), issuer, audience))
+    }
+
     /// The certificate signing key: `CERT_SIGNING_KEY`, else the key file under the data
     /// directory, made on first start (mode 0600). Several nodes share one key through
     /// `CERT_SIGNING_KEY`.
@@ -45,26 +99,13 @@ impl Config {
             return Ok(key.clone());
         }
         let file = &self.key_file;
-        match std::fs::read_to_string(file) {
-            Ok(text) => store::CertificateKey::from_hex(&text).map_err(|e| format!("{}: {e}", file.display())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let key = store::CertificateKey::generate()?;
-                if let Some(dir) = file.parent() {
-                    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-                }
-                let mut options = std::fs::OpenOptions::new();
-                options.write(true).create_new(true);
-                #[cfg(unix)]
-                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-                let mut f = options.open(file).map_err(|e| format!("{}: {e}", file.display()))?;
-                std::io::Write::write_all(&mut f, key.seed_hex().as_bytes())
-                    .and_then(|()| f.sync_all())
-                    .map_err(|e| format!("{}: {e}", file.display()))?;
-                tracing::info!(file = %file.display(), public_key = %key.public_hex(), "made a certificate signing key");
-                Ok(key)
-            }
-            Err(e) => Err(format!("{}: {e}", file.display())),
+        let (text, made) =
+            secret_files::read_or_make(file, || store::CertificateKey::generate().map(|key| key.seed_hex()))?;
+        let key = store::CertificateKey::from_hex(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+        if made {
+            tracing::info!(file = %file.display(), public_key = %key.public_hex(), "made a certificate signing key");
         }
+        Ok(key)
     }
 }
 
@@ -98,8 +139,9 @@ impl Config {
     pub fn from_map(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
         let get = |k: &str| vars.get(k).filter(|v| !v.is_empty()).cloned();
         let data = get("DATA_DIR").unwrap_or_else(|| "data".to_owned());
-        let services = get("SERVICES_DIR").unwrap_or_else(|| "workflows/services".to_owned());
-        let mut store = store::Settings::sqlite(std::path::Path::new(&data), services.into());
+        let definitions = get("SERVICES_DIR").map_or(Definitions::Shipped, |d| Definitions::Dir(d.into()));
+        let data = std::path::Path::new(&data);
+        let mut store = store::Settings::sqlite(data, definitions);
         if let Some(url) = get("DATABASE_URL") {
             store.database_url = url;
         }
@@ -109,20 +151,20 @@ impl Config {
                     .map_err(|reason| ConfigError { name: "CERT_SIGNING_KEY", reason })?,
             );
         }
-        let key_file = std::path::Path::new(&data).join("certificate-signing.key");
+        let key_file = data.join("certificate-signing.key");
         let bind = get("BIND").unwrap_or_else(|| "127.0.0.1:8080".to_owned());
         let bind = bind.parse().map_err(|e| ConfigError { name: "BIND", reason: format!("{e}") })?;
         let issuer = get("JWT_ISSUER").unwrap_or_else(|| "edu-engine".to_owned());
         let audience = get("JWT_AUDIENCE").unwrap_or_else(|| "edu-engine".to_owned());
-        let (auth, dev_secret) = match (get("JWT_PUBLIC_KEY_PEM"), get("JWT_SECRET")) {
+        let tokens = match (get("JWT_PUBLIC_KEY_PEM"), get("JWT_SECRET")) {
             (Some(pem), _) => {
                 let alg = get("JWT_ALG").unwrap_or_else(|| "RS256".to_owned());
                 let auth = Auth::public_key(&alg, pem.as_bytes(), &issuer, &audience)
                     .map_err(|e| ConfigError { name: "JWT_PUBLIC_KEY_PEM", reason: e.to_string() })?;
-                (auth, false)
+                Tokens::Given(auth)
             }
-            (None, Some(secret)) => (Auth::hs256(secret.as_bytes(), &issuer, &audience), false),
-            (None, None) => (Auth::hs256(DEV_SECRET.as_bytes(), &issuer, &audience), true),
+            (None, Some(secret)) => Tokens::Given(Auth::hs256(secret.as_bytes(), &issuer, &audience)),
+            (None, None) => Tokens::Generated { file: data.join("jwt-secret"), issuer, audience },
         };
         let mut endpoints = Endpoints::default();
         for (var, kind) in [
@@ -140,6 +182,55 @@ impl Config {
             None => 30,
         };
         let node = get("NODE_ID").unwrap_or_else(|| format!("node-{}", std::process::id()));
-        Ok(Self { store, bind, node, auth, dev_secret, endpoints, lease_secs, key_file })
+        Ok(Self { store, bind, node, tokens, endpoints, lease_secs, key_file })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn without_a_key_two_configs_over_one_data_directory_share_the_generated_secret() {
+        let dir = std::env::temp_dir().join(format!("config-{}", uuid::Uuid::now_v7()));
+        let data = vars(&[("DATA_DIR", dir.to_str().unwrap())]);
+        let minting = Config::from_map(&data).unwrap();
+        assert!(minting.generated_secret());
+        let token = minting.auth().unwrap().mint("u1", &[], "", chrono::Duration::hours(1)).unwrap();
+        let checking = Config::from_map(&data).unwrap().auth().unwrap();
+        assert_eq!(checking.verify(&token).unwrap().sub, "u1");
+        assert_eq!(std::fs::read_to_string(dir.join("jwt-secret")).unwrap().len(), 64);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_given_secret_is_used_and_nothing_is_written() {
+        let dir = std::env::temp_dir().join(format!("config-{}", uuid::Uuid::now_v7()));
+        let config = Config::from_map(&vars(&[("DATA_DIR", dir.to_str().unwrap()), ("JWT_SECRET", "s")])).unwrap();
+        assert!(!config.generated_secret());
+        let token = Auth::hs256(b"s", "edu-engine", "edu-engine").mint("u1", &[], "", chrono::Duration::hours(1));
+        assert!(config.auth().unwrap().verify(&token.unwrap()).is_ok());
+        assert!(!dir.exists());
+    }
+
+    #[test]
+    fn a_secret_file_that_was_not_generated_is_refused() {
+        let dir = std::env::temp_dir().join(format!("config-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("jwt-secret"), "short").unwrap();
+        let e = Config::from_map(&vars(&[("DATA_DIR", dir.to_str().unwrap())])).unwrap().auth().unwrap_err();
+        assert!(e.contains("jwt-secret"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn services_dir_names_a_folder_and_its_absence_means_the_built_in_definitions() {
+        assert_eq!(Config::from_map(&vars(&[])).unwrap().store.definitions, Definitions::Shipped);
+        let config = Config::from_map(&vars(&[("SERVICES_DIR", "elsewhere")])).unwrap();
+        assert_eq!(config.store.definitions, Definitions::Dir("elsewhere".into()));
     }
 }

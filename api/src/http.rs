@@ -301,8 +301,11 @@ fn give_code(error: &mut async_graphql::ServerError) {
 /// # Errors
 /// The store cannot be opened or the address bound.
 pub async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
-    if config.dev_secret {
-        tracing::warn!("JWT_SECRET is not set: using the development secret; never do this in production");
+    let auth = config.auth()?;
+    if config.generated_secret() {
+        tracing::info!(
+            "no JWT_SECRET or JWT_PUBLIC_KEY_PEM: tokens are checked with the secret generated in the data directory"
+        );
     }
     let mut settings = config.store.clone();
     settings.certificate_key = Some(config.certificate_key()?);
@@ -316,7 +319,7 @@ pub async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let loops = [tokio::spawn(scheduler.run(stopped.clone())), tokio::spawn(deliverer.run(stopped))];
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
     println!("listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, router(store, config.auth.clone())).with_graceful_shutdown(shutdown()).await?;
+    axum::serve(listener, router(store, auth)).with_graceful_shutdown(shutdown()).await?;
     let _ = stop.send(true);
     for l in loops {
         let _ = l.await;

@@ -2,7 +2,10 @@
 //! pure engine.
 //!
 //! # Layout
-//! - [`config`]: the server's settings from the environment.
+//! - [`config`]: the server's settings from the environment (and the command line's flags),
+//!   and the secrets made in the data directory when none is given.
+//! - [`definitions`]: the service definitions published at start-up, shipped in the binary
+//!   or read from a folder.
 //! - [`demo`]: sample cases across the flagship services for a first look.
 //! - [`export`]: CSV exports of the SLA report and the case list.
 //! - [`forms`]: application forms against their JSON Schema, personal numbers by check digit.
@@ -20,6 +23,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod definitions;
 pub mod demo;
 pub mod export;
 pub mod forms;

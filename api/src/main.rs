@@ -1,34 +1,127 @@
-//! The product binary.
-//! - `api serve`: the GraphQL server with the timer scheduler and outbox deliverer, on the
-//!   embedded SQLite default under `./data` unless `DATABASE_URL` says otherwise.
-//! - `api token <user> [role[,role...]] [office]`: mint a development token (HS256 secret).
-//! - `api validate <file-or-dir>...`: check service definitions; exit status 1 on problems.
-//! - `api purge`: delete the records whose retention term has passed.
-//! - `api demo`: load sample cases across the flagship services (a filled queue, a report).
+//! The product binary: one command with a subcommand per job (`api --help` lists them,
+//! `api <subcommand> --help` tells each one's arguments). Settings come from the environment
+//! (README, "Set-up"); the flags `--bind`, `--database-url`, `--data-dir` and `--workflows`
+//! stand for `BIND`, `DATABASE_URL`, `DATA_DIR` and `SERVICES_DIR` and win over them. Bad
+//! usage exits with status 2 and says what was wrong.
 
+use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::process::ExitCode;
 
+use clap::{Args, Parser, Subcommand};
+
+/// 教育政务服务工作流引擎: education-bureau services on statutory working-day clocks.
+#[derive(Parser)]
+#[command(name = "api", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve GraphQL over HTTP, with the timer scheduler and the outbox deliverer
+    ///
+    /// Publishes the service definitions (the built-in ones unless --workflows names a
+    /// folder), then prints `listening on http://ADDR` as its first line on stdout. Stops on
+    /// SIGINT or SIGTERM.
+    Serve {
+        /// Address to listen on; port 0 picks a free one [env: BIND] [default: 127.0.0.1:8080]
+        #[arg(long, value_name = "ADDR")]
+        bind: Option<SocketAddr>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Mint a token signed with the secret `serve` checks (for development and tests)
+    ///
+    /// The secret is JWT_SECRET, or the one generated in the data directory (made on first
+    /// use), so run this with the same --data-dir as `serve`. The token is valid 12 hours.
+    #[command(after_help = "Example: api token clerk-1 window_clerk 4101")]
+    Token {
+        /// The user id (the token's `sub`)
+        user: String,
+        /// Roles held, comma-separated (e.g. window_clerk, or auditor,admin)
+        roles: Option<String>,
+        /// Office code: 行政区划代码 + unit (e.g. 4101); staff act in it and its sub-offices
+        office: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Check service definitions and print every problem with file, line and field
+    ///
+    /// Exits with status 1 when a definition does not load.
+    Validate {
+        /// Files, or folders of *.yaml [default: the definitions built into this binary]
+        #[arg(value_name = "PATH")]
+        paths: Vec<String>,
+    },
+    /// Delete the records whose retention term has passed
+    Purge {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Load sample cases across the flagship services, for a first look
+    ///
+    /// Cases dated back over the last weeks, so the queues hold warnings and overdue steps,
+    /// and some concluded, certified and rated. Prints tokens to try them with.
+    Demo {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+/// Where the data lives.
+#[derive(Args)]
+struct DataArgs {
+    /// Folder of the SQLite file, uploaded files and the generated keys [env: DATA_DIR] [default: ./data]
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<String>,
+}
+
+/// The store a subcommand opens.
+#[derive(Args)]
+struct StoreArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// sqlite://FILE?mode=rwc or postgres://... [env: DATABASE_URL] [default: SQLite under the data directory]
+    #[arg(long, value_name = "URL")]
+    database_url: Option<String>,
+    /// Publish the *.yaml definitions of this folder instead of the built-in ones [env: SERVICES_DIR]
+    #[arg(long, value_name = "DIR")]
+    workflows: Option<String>,
+}
+
+impl StoreArgs {
+    fn vars(&self) -> Vec<(&'static str, Option<String>)> {
+        vec![
+            ("DATA_DIR", self.data.data_dir.clone()),
+            ("DATABASE_URL", self.database_url.clone()),
+            ("SERVICES_DIR", self.workflows.clone()),
+        ]
+    }
+}
+
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.split_first() {
-        Some((cmd, paths)) if cmd == "validate" => {
-            let paths = if paths.is_empty() { vec!["workflows/services".to_owned()] } else { paths.to_vec() };
-            let (lines, ok) = api::validate::validate_paths(&paths);
+    match Cli::parse().command {
+        Command::Validate { paths } => {
+            let (lines, ok) = if paths.is_empty() {
+                api::validate::validate_shipped()
+            } else {
+                api::validate::validate_paths(&paths)
+            };
             for line in lines {
                 println!("{line}");
             }
             if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
         }
-        Some((cmd, _)) if cmd == "serve" => block_on(serve()),
-        Some((cmd, rest)) if cmd == "token" => token(rest),
-        Some((cmd, _)) if cmd == "purge" => block_on(purge()),
-        Some((cmd, _)) if cmd == "demo" => block_on(demo()),
-        _ => {
-            eprintln!(
-                "usage: api serve | api token <user> [roles] [office] | api validate [paths...] | api purge | api demo"
-            );
-            ExitCode::from(2)
+        Command::Serve { bind, store } => {
+            let mut flags = store.vars();
+            flags.push(("BIND", bind.map(|b| b.to_string())));
+            block_on(serve(flags))
         }
+        Command::Token { user, roles, office, data } => token(&user, roles, office, data),
+        Command::Purge { store } => block_on(purge(store.vars())),
+        Command::Demo { store } => block_on(demo(store.vars())),
     }
 }
 
@@ -42,16 +135,23 @@ fn block_on(f: impl std::future::Future<Output = ExitCode>) -> ExitCode {
     }
 }
 
-fn config() -> Result<api::config::Config, ExitCode> {
-    api::config::Config::from_env().map_err(|e| {
+/// The settings: the environment, with the flags given put over it; starts the logs.
+fn config(flags: Vec<(&'static str, Option<String>)>) -> Result<api::config::Config, ExitCode> {
+    logs();
+    let mut vars: HashMap<String, String> = std::env::vars().collect();
+    for (name, value) in flags {
+        if let Some(value) = value {
+            vars.insert(name.to_owned(), value);
+        }
+    }
+    api::config::Config::from_map(&vars).map_err(|e| {
         eprintln!("{e}");
         ExitCode::from(2)
     })
 }
 
-async fn serve() -> ExitCode {
-    logs();
-    let config = match config() {
+async fn serve(flags: Vec<(&'static str, Option<String>)>) -> ExitCode {
+    let config = match config(flags) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -76,18 +176,16 @@ fn logs() {
     }
 }
 
-fn token(args: &[String]) -> ExitCode {
-    let Some(user) = args.first() else {
-        eprintln!("usage: api token <user> [role[,role...]] [office]   e.g. api token clerk-1 window_clerk 4101");
-        return ExitCode::from(2);
-    };
-    let roles: Vec<String> = args.get(1).map(|r| r.split(',').map(str::to_owned).collect()).unwrap_or_default();
-    let office = args.get(2).cloned().unwrap_or_default();
-    let config = match config() {
+fn token(user: &str, roles: Option<String>, office: Option<String>, data: DataArgs) -> ExitCode {
+    let roles: Vec<String> = roles.map(|r| r.split(',').map(str::to_owned).collect()).unwrap_or_default();
+    let config = match config(vec![("DATA_DIR", data.data_dir)]) {
         Ok(c) => c,
         Err(code) => return code,
     };
-    match config.auth.mint(user, &roles, &office, chrono::Duration::hours(12)) {
+    let minted = config.auth().and_then(|auth| {
+        auth.mint(user, &roles, &office.unwrap_or_default(), chrono::Duration::hours(12)).map_err(|e| e.to_string())
+    });
+    match minted {
         Ok(t) => {
             println!("{t}");
             ExitCode::SUCCESS
@@ -99,14 +197,23 @@ fn token(args: &[String]) -> ExitCode {
     }
 }
 
-async fn purge() -> ExitCode {
-    let settings = match config() {
-        Ok(c) => c.store,
+async fn purge(flags: Vec<(&'static str, Option<String>)>) -> ExitCode {
+    let config = match config(flags) {
+        Ok(c) => c,
         Err(code) => return code,
     };
-    let result = match api::store::Store::open(&settings).await {
-        Ok(store) => store.purge(chrono::Utc::now()).await,
-        Err(e) => Err(e),
+    // The installation's key, as serve and demo open the store with (purge signs nothing,
+    // but a store opened without one warns that it would sign with a passing key).
+    let mut settings = config.store.clone();
+    let result = match config.certificate_key() {
+        Ok(key) => {
+            settings.certificate_key = Some(key);
+            match api::store::Store::open(&settings).await {
+                Ok(store) => store.purge(chrono::Utc::now()).await,
+                Err(e) => Err(e),
+            }
+        }
+        Err(e) => Err(api::store::StoreError::Publish(e)),
     };
     match result {
         Ok(p) => {
@@ -120,8 +227,8 @@ async fn purge() -> ExitCode {
     }
 }
 
-async fn demo() -> ExitCode {
-    let config = match config() {
+async fn demo(flags: Vec<(&'static str, Option<String>)>) -> ExitCode {
+    let config = match config(flags) {
         Ok(c) => c,
         Err(code) => return code,
     };

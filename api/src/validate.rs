@@ -4,6 +4,8 @@ use std::path::Path;
 
 use engine::Service;
 
+use crate::definitions::{Source, shipped, yaml_files};
+
 /// Validates each file (a directory means every `*.yaml` in it). Returns the report lines
 /// and whether every file loaded.
 #[must_use]
@@ -17,32 +19,43 @@ pub fn validate_paths(paths: &[String]) -> (Vec<String>, bool) {
                 ok = false;
                 lines.push(format!("{name}: cannot read: {e}"));
             }
-            Ok(text) => match Service::from_yaml(&name, &text) {
-                Ok(s) => lines.push(format!("{name}: ok ({} {} v{})", s.spec.code, s.spec.name, s.spec.version)),
-                Err(e) => {
-                    ok = false;
-                    lines.extend(e.0.iter().map(ToString::to_string));
-                }
-            },
+            Ok(text) => ok &= check(&name, &text, &mut lines),
         }
     }
     (lines, ok)
+}
+
+/// Validates the definitions compiled into the binary (what `serve` publishes by default).
+#[must_use]
+pub fn validate_shipped() -> (Vec<String>, bool) {
+    let mut lines = Vec::new();
+    let mut ok = true;
+    for Source { name, text } in shipped() {
+        ok &= check(&name, &text, &mut lines);
+    }
+    (lines, ok)
+}
+
+/// Loads one definition, adding its report lines; whether it loaded.
+fn check(name: &str, text: &str, lines: &mut Vec<String>) -> bool {
+    match Service::from_yaml(name, text) {
+        Ok(s) => {
+            lines.push(format!("{name}: ok ({} {} v{})", s.spec.code, s.spec.name, s.spec.version));
+            true
+        }
+        Err(e) => {
+            lines.extend(e.0.iter().map(ToString::to_string));
+            false
+        }
+    }
 }
 
 fn expand(paths: &[String]) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     for p in paths {
         let path = Path::new(p);
-        match std::fs::read_dir(path) {
-            Ok(entries) => {
-                let mut files: Vec<_> = entries
-                    .filter_map(Result::ok)
-                    .map(|e| e.path())
-                    .filter(|f| f.extension().is_some_and(|x| x == "yaml" || x == "yml"))
-                    .collect();
-                files.sort();
-                out.extend(files);
-            }
+        match yaml_files(path) {
+            Ok(files) => out.extend(files),
             Err(_) => out.push(path.to_path_buf()),
         }
     }
@@ -59,6 +72,14 @@ mod tests {
         let (lines, ok) = validate_paths(&[dir]);
         assert!(ok, "{lines:?}");
         assert_eq!(lines.len(), 9);
+    }
+
+    #[test]
+    fn the_built_in_services_validate() {
+        let (lines, ok) = validate_shipped();
+        assert!(ok, "{lines:?}");
+        assert_eq!(lines.len(), 9);
+        assert!(lines[0].starts_with("built-in:licence-renewal.yaml: ok"), "{lines:?}");
     }
 
     #[test]

@@ -1,4 +1,6 @@
-//! The calendar against the checked vectors of DOMAIN.md and the official notices.
+//! The calendar against day counts checked by hand against the official holiday notices
+//! (国办发明电〔2023〕7号 for 2024, 国办发明电〔2024〕12号 for 2025, the notice of 2025-11-04
+//! for 2026; `workflows/README.md` lists them with their links).
 #![allow(clippy::unwrap_used)]
 
 mod common;

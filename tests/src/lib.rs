@@ -58,7 +58,7 @@ async fn fresh_postgres(admin: &str) -> String {
 pub async fn open(backend: &Backend) -> Store {
     let settings = Settings {
         database_url: backend.url.clone(),
-        services_dir: services_dir(),
+        definitions: api::definitions::Definitions::Dir(services_dir()),
         max_connections: 8,
         sqlite_full_sync: true,
         files_dir: std::env::temp_dir().join("edu-engine-test-files"),

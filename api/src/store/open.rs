@@ -9,15 +9,17 @@ use migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DbBackend};
 
+use super::sql::all;
 use super::{Store, StoreError};
+use crate::definitions::{Definitions, Source};
 
 /// Where the store lives and what it publishes.
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// `sqlite://path?mode=rwc` or `postgres://...`.
     pub database_url: String,
-    /// Directory of service definitions published at start-up.
-    pub services_dir: std::path::PathBuf,
+    /// The service definitions published at start-up.
+    pub definitions: Definitions,
     /// Pool size (SQLite writes are serialized by the database anyway).
     pub max_connections: u32,
     /// SQLite only: fsync every commit (`FULL`, the default) or only at checkpoints
@@ -32,11 +34,11 @@ pub struct Settings {
 impl Settings {
     /// The embedded default: a SQLite file under `data_dir`, created on first start.
     #[must_use]
-    pub fn sqlite(data_dir: &std::path::Path, services_dir: std::path::PathBuf) -> Self {
+    pub fn sqlite(data_dir: &std::path::Path, definitions: Definitions) -> Self {
         let path = data_dir.join("engine.sqlite3");
         Self {
             database_url: format!("sqlite://{}?mode=rwc", path.display()),
-            services_dir,
+            definitions,
             max_connections: 4,
             sqlite_full_sync: true,
             files_dir: data_dir.join("files"),
@@ -47,11 +49,11 @@ impl Settings {
 
 impl Settings {
     /// From the environment: `DATABASE_URL` (default: the SQLite file under `./data`) and
-    /// `SERVICES_DIR` (default: `workflows/services`).
+    /// `SERVICES_DIR` (default: the shipped definitions).
     #[must_use]
     pub fn from_env() -> Self {
-        let services = std::env::var("SERVICES_DIR").unwrap_or_else(|_| "workflows/services".to_owned());
-        let mut settings = Self::sqlite(std::path::Path::new("data"), services.into());
+        let definitions = std::env::var_os("SERVICES_DIR").map_or(Definitions::Shipped, |d| Definitions::Dir(d.into()));
+        let mut settings = Self::sqlite(std::path::Path::new("data"), definitions);
         if let Ok(url) = std::env::var("DATABASE_URL") {
             settings.database_url = url;
         }
@@ -60,7 +62,8 @@ impl Settings {
 }
 
 impl Store {
-    /// Connects, migrates and publishes every definition in `services_dir`.
+    /// Reads the definitions (a folder that cannot be read fails before any database is
+    /// touched), connects, migrates and publishes them.
     ///
     /// SQLite runs in WAL mode with `synchronous=FULL`: every acknowledged commit is on disk
     /// before the client hears of it, even across a power cut, at the price of one fsync
@@ -69,6 +72,7 @@ impl Store {
     /// # Errors
     /// The database cannot be reached or migrated, or a definition cannot be published.
     pub async fn open(settings: &Settings) -> Result<Self, StoreError> {
+        let definitions = settings.definitions.sources().map_err(StoreError::Publish)?;
         if let Some(path) = settings.database_url.strip_prefix("sqlite://") {
             let file = path.split('?').next().unwrap_or(path);
             if let Some(dir) = std::path::Path::new(file).parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -127,9 +131,36 @@ impl Store {
             store.writer = Some(super::group::start(store.clone()));
         }
         store.listener = store.listen_to_nodes().map(|task| Arc::new(super::AbortOnDrop(task)));
-        store.publish_dir(&settings.services_dir).await?;
+        store.publish_all(&definitions).await?;
         store.reload_calendar().await?;
         Ok(store)
+    }
+
+    /// Publishes each definition (the same text again is a no-op), then loads every version
+    /// published before: the older ones running cases keep, and those published through the
+    /// API.
+    async fn publish_all(&self, definitions: &[Source]) -> Result<(), StoreError> {
+        let now = chrono::Utc::now();
+        for d in definitions {
+            self.publish(&d.name, &d.text, now).await?;
+        }
+        let rows = all(&self.db, "SELECT code, version, source FROM services", vec![]).await?;
+        let mut services = Vec::new();
+        for row in rows {
+            let code: String = row.try_get("", "code")?;
+            let version = u32::try_from(row.try_get::<i32>("", "version")?).unwrap_or_default();
+            let source: String = row.try_get("", "source")?;
+            services.push((code, version, source));
+        }
+        let mut published = self.services.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (code, version, source) in services {
+            if published.contains_key(&(code.clone(), version)) {
+                continue;
+            }
+            let service = engine::Service::from_yaml(&code, &source).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            published.insert((code, version), Arc::new(service));
+        }
+        Ok(())
     }
 
     /// Whether this store runs on PostgreSQL.

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::state::Status;
 use crate::calendar::CalendarError;
 
-/// The closed set of error codes the API reports (DESIGN.md "API").
+/// The closed set of error codes the API reports in `extensions.code`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
     /// Not allowed for this actor.
