@@ -91,3 +91,93 @@ async fn every_role_against_every_operation_inside_and_outside_its_scope() {
         assert_eq!(ask(&owner, withdraw).await, "OK", "{n}");
     }
 }
+
+const CITE: &str = "mutation($f: JSON!, $m: [MaterialInput!]!) { submitCase(service: \"JY-XK-0001\", form: $f, materials: $m) { id version } }";
+
+/// The status of a GET as `who` (anonymous with `None`).
+async fn get(http: &reqwest::Client, url: &str, who: Option<&str>) -> u16 {
+    let mut request = http.get(url);
+    if let Some(t) = who {
+        request = request.bearer_auth(t);
+    }
+    request.send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test]
+async fn auditors_never_write_and_downloads_and_exports_ask_the_same_policy() {
+    for backend in backends().await {
+        let api = tests::server::Api::new(serve_in_process(open(&backend).await).await);
+        let (http, url, n) = (api.http.clone(), api.url.clone(), backend.name);
+        let school = token("school-1", &["applicant"], "");
+        let materials = api.materials(&school, &["charter"]).await;
+        let sha = materials[0]["sha256"].as_str().unwrap().to_owned();
+        let form = json!({"office_code": "410102", "school_name": "新苗学校", "organiser_name": "新苗教育集团"});
+        let case = api.ok(&school, CITE, json!({ "f": form, "m": materials })).await;
+        let (id, version) = (case["id"].as_str().unwrap().to_owned(), case["version"].clone());
+
+        let auditor_in = token("a1", &["auditor"], "4101");
+        let auditor_out = token("a2", &["auditor"], "4201");
+        let clerk_in = token("c1", &["window_clerk"], "4101");
+        let clerk_out = token("c2", &["window_clerk"], "4201");
+        let clerk_nowhere = token("c3", &["window_clerk"], "");
+        let other = token("school-2", &["applicant"], "");
+
+        // Hole 1: an auditor in scope records no visit, and the case does not move.
+        let visit = format!("mutation {{ recordVisit(caseId: \"{id}\", purpose: \"现场核验\") {{ version }} }}");
+        let r = raw(&http, &url, Some(&auditor_in), json!({ "query": visit })).await;
+        assert_eq!(code(&r).as_deref(), Some("FORBIDDEN"), "{n}: {r}");
+        let read = format!("{{ case(id: \"{id}\") {{ version visits timeline {{ what }} }} }}");
+        let after = api.ok(&school, &read, json!({})).await;
+        assert_eq!(
+            (after["version"].clone(), after["visits"].as_i64()),
+            (version.clone(), Some(0)),
+            "{n}: nothing written"
+        );
+        // Nor does an auditor upload; nor does a staff token without an office record a visit.
+        let upload = tests::server::upload(&http, &url, &auditor_in, "x.pdf", &tests::server::pdf("x")).await;
+        assert_eq!(code(&upload).as_deref(), Some("FORBIDDEN"), "{n}: {upload}");
+        let r = raw(&http, &url, Some(&clerk_nowhere), json!({ "query": visit })).await;
+        assert_eq!(code(&r).as_deref(), Some("NOT_FOUND"), "{n}: a token without an office sees no case: {r}");
+        // The clerk of the office may.
+        let r = raw(&http, &url, Some(&clerk_in), json!({ "query": visit })).await;
+        assert!(r["errors"].is_null(), "{n}: {r}");
+        let seen = api.ok(&auditor_in, &read, json!({})).await;
+        assert_eq!(seen["visits"], 1, "{n}");
+        assert_eq!(
+            seen["timeline"].as_array().unwrap().last().unwrap()["what"],
+            "第1次到现场：现场核验（超过承诺次数）",
+            "{n}: 零跑腿"
+        );
+
+        // Downloads: the uploader and whoever may see a citing case; nobody else learns it exists.
+        let file = format!("{url}/files/{sha}");
+        for (who, t, status) in [
+            ("uploader", Some(&school), 200),
+            ("clerk in scope", Some(&clerk_in), 200),
+            ("auditor in scope", Some(&auditor_in), 200),
+            ("other applicant", Some(&other), 404),
+            ("clerk outside", Some(&clerk_out), 404),
+            ("auditor outside", Some(&auditor_out), 404),
+            ("clerk without an office", Some(&clerk_nowhere), 404),
+            ("anonymous", None, 401),
+        ] {
+            assert_eq!(get(&http, &file, t.map(String::as_str)).await, status, "{n}: {who} downloads");
+        }
+
+        // Exports: the report scope of the policy.
+        for (who, t, query, status) in [
+            ("auditor", Some(&auditor_in), "", 200),
+            ("auditor, sub-office", Some(&auditor_in), "?office=410102", 200),
+            ("auditor, other office", Some(&auditor_in), "?office=4201", 403),
+            ("auditor, malformed office", Some(&auditor_in), "?office=41%27", 400),
+            ("clerk without an office", Some(&clerk_nowhere), "", 403),
+            ("applicant", Some(&school), "", 403),
+            ("anonymous", None, "", 401),
+        ] {
+            for csv in ["sla.csv", "cases.csv"] {
+                let got = get(&http, &format!("{url}/reports/{csv}{query}"), t.map(String::as_str)).await;
+                assert_eq!(got, status, "{n}: {who}: {csv}");
+            }
+        }
+    }
+}

@@ -147,8 +147,11 @@ async fn a_staff_token_without_an_office_hears_no_queue() {
             assert_eq!(ack["type"], "connection_ack", "{n}: {who}: {ack}");
             subscribe(&mut ws, "q", QUEUE, json!({})).await;
             let answer = next(&mut ws).await;
-            assert_eq!(answer["type"], "error", "{n}: {who}: the subscription is refused at once: {answer}");
-            assert_eq!(answer["payload"][0]["extensions"]["code"], "FORBIDDEN", "{n}: {who}: {answer}");
+            // Refused at once: one answer with the error and no data, then nothing.
+            assert_eq!(answer["payload"]["errors"][0]["extensions"]["code"], "FORBIDDEN", "{n}: {who}: {answer}");
+            assert!(answer["payload"]["data"].is_null(), "{n}: {who}: {answer}");
+            let done = next(&mut ws).await;
+            assert_eq!(done["type"], "complete", "{n}: {who}: {done}");
             // And a case arriving in any office reaches it by no other way.
             gql(&url, &parent, SUBMIT, json!({ "f": transfer_form() })).await;
             let after = tokio::time::timeout(Duration::from_millis(500), ws.next()).await;
