@@ -8,7 +8,8 @@ use serde_json::json;
 use tests::server::{code, raw, serve_in_process, token};
 use tests::{backends, open, transfer_form};
 
-const SUBMIT: &str = "mutation($f: JSON!) { submitCase(service: \"JY-GG-0001\", form: $f) { id tasks { id } } }";
+const SUBMIT: &str =
+    "mutation($f: JSON!) { submitCase(service: \"JY-GG-0001\", form: $f) { id version tasks { id } } }";
 
 #[tokio::test]
 async fn every_role_against_every_operation_inside_and_outside_its_scope() {
@@ -179,5 +180,75 @@ async fn auditors_never_write_and_downloads_and_exports_ask_the_same_policy() {
                 assert_eq!(got, status, "{n}: {who}: {csv}");
             }
         }
+    }
+}
+
+#[tokio::test]
+async fn every_case_operation_answers_outsiders_and_auditors_alike() {
+    for backend in backends().await {
+        let url = serve_in_process(open(&backend).await).await;
+        let http = reqwest::Client::new();
+        let n = backend.name;
+        let owner = token("guardian-1", &["applicant"], "");
+        let submitted =
+            raw(&http, &url, Some(&owner), json!({"query": SUBMIT, "variables": {"f": transfer_form()}})).await;
+        let id = submitted["data"]["submitCase"]["id"].as_str().unwrap().to_owned();
+        let task = submitted["data"]["submitCase"]["tasks"][0]["id"].as_i64().unwrap();
+        let operations = [
+            format!("acceptCase(caseId: \"{id}\")"),
+            format!("requestCorrection(caseId: \"{id}\", deficiencies: [{{note: \"补\"}}])"),
+            format!("supplyMaterials(caseId: \"{id}\", materials: [])"),
+            format!("refuseCase(caseId: \"{id}\", reason: \"不符\")"),
+            format!("claimTask(caseId: \"{id}\", taskId: {task})"),
+            format!("completeTask(caseId: \"{id}\", taskId: {task}, action: \"approve\")"),
+            format!("pauseClock(caseId: \"{id}\", procedure: \"hearing\")"),
+            format!("resumeClock(caseId: \"{id}\")"),
+            format!("extendDeadline(caseId: \"{id}\", amount: 1, reason: \"复杂\")"),
+            format!("withdrawCase(caseId: \"{id}\", reason: \"不转了\")"),
+            format!("recordVisit(caseId: \"{id}\", purpose: \"核验\")"),
+            format!("rateCase(caseId: \"{id}\", score: 5)"),
+        ];
+        let reads = [format!("case(id: \"{id}\") {{ id }}"), format!("auditTrail(caseId: \"{id}\") {{ valid }}")];
+        let outsiders = [
+            ("another applicant", token("guardian-2", &["applicant"], "")),
+            ("a clerk of another province", token("s9", &["school_registrar"], "440105001")),
+            ("a clerk without an office", token("s8", &["school_registrar"], "")),
+            ("an admin", token("root", &["admin"], "")),
+        ];
+        let auditors = [
+            ("an auditor in scope", token("a1", &["auditor"], "1101")),
+            ("an auditor outside", token("a2", &["auditor"], "4405")),
+        ];
+        for op in &operations {
+            let mutation = format!("mutation {{ {op} {{ id }} }}");
+            for (who, t) in &outsiders {
+                let r = raw(&http, &url, Some(t), json!({ "query": mutation })).await;
+                assert_eq!(code(&r).as_deref(), Some("NOT_FOUND"), "{n}: {who}: {op}: {r}");
+            }
+            for (who, t) in &auditors {
+                let r = raw(&http, &url, Some(t), json!({ "query": mutation })).await;
+                assert_eq!(code(&r).as_deref(), Some("FORBIDDEN"), "{n}: {who}: {op}: {r}");
+            }
+            let r = raw(&http, &url, None, json!({ "query": mutation })).await;
+            assert_eq!(code(&r).as_deref(), Some("UNAUTHENTICATED"), "{n}: anonymous: {op}");
+        }
+        for read in &reads {
+            let query = format!("{{ {read} }}");
+            for (who, t) in &outsiders {
+                let r = raw(&http, &url, Some(t), json!({ "query": query })).await;
+                assert_eq!(code(&r).as_deref(), Some("NOT_FOUND"), "{n}: {who}: {read}");
+            }
+            let r = raw(&http, &url, Some(&auditors[0].1), json!({ "query": query })).await;
+            assert!(r["errors"].is_null(), "{n}: the auditor in scope reads: {read}: {r}");
+        }
+        // Nothing above moved the case.
+        let seen = raw(
+            &http,
+            &url,
+            Some(&owner),
+            json!({ "query": format!("{{ case(id: \"{id}\") {{ version timeline {{ what }} }} }}") }),
+        )
+        .await;
+        assert_eq!(seen["data"]["case"]["version"], submitted["data"]["submitCase"]["version"], "{n}: {seen}");
     }
 }
