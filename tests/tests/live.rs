@@ -50,7 +50,8 @@ async fn gql(url: &str, who: &str, query: &str, variables: Value) -> Value {
 }
 
 const QUEUE: &str = "subscription { taskQueue { caseId version tasks { taskId step office } } }";
-const EVENTS: &str = "subscription($c: String!) { caseEvents(caseId: $c) { caseId seq actor event } }";
+const EVENTS: &str =
+    "subscription($c: String!) { caseEvents(caseId: $c) { caseId seq actor kind entry { role what } } }";
 const SUBMIT: &str = "mutation($f: JSON!) { submitCase(service: \"JY-GG-0001\", form: $f) { id tasks { id } } }";
 const COMPLETE: &str =
     "mutation($c: String!, $t: Int!) { completeTask(caseId: $c, taskId: $t, action: \"approve\") { version } }";
@@ -106,8 +107,13 @@ async fn queues_and_case_events_arrive_as_cases_move() {
             let event = &e["payload"]["data"]["caseEvents"];
             assert_eq!(event["caseId"], id.as_str());
             seen.push(event["seq"].as_u64().unwrap());
-            if event["event"]["event"] == "task_completed" {
+            if event["kind"] == "task_completed" {
                 assert_eq!(event["actor"], "reg-1", "{n}: who did it");
+                assert_eq!(
+                    event["entry"],
+                    json!({ "role": "学校学籍管理员", "what": "转入学校审核：同意转入" }),
+                    "{n}: {event}"
+                );
             }
         }
         assert!(seen.windows(2).all(|w| w[1] == w[0] + 1), "{n}: every event once, in order: {seen:?}");

@@ -11,13 +11,12 @@
 
 use std::collections::{HashSet, VecDeque};
 
-use async_graphql::{Context, Json, SimpleObject, Subscription};
+use async_graphql::{Context, SimpleObject, Subscription};
 use futures_util::Stream;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::error::{from_store, not_found};
 use super::query::QueueTask;
-use super::view::mask_personal;
 use super::{claims, store};
 use crate::policy::{self, QueueScope};
 use crate::store::{Change, QueueItem, Store};
@@ -33,8 +32,11 @@ pub struct CaseEvent {
     pub at: chrono::DateTime<chrono::Utc>,
     /// Who (user id, or `system`).
     pub actor: String,
-    /// What happened (`type` names the event).
-    pub event: Json<serde_json::Value>,
+    /// The kind of event, e.g. `task_completed` (bookkeeping events included).
+    pub kind: String,
+    /// The event as a line of the case's timeline (who in which role, what, in words);
+    /// none for bookkeeping (timers, clock ledgers, routing).
+    pub entry: Option<super::timeline::TimelineEntry>,
 }
 
 /// A case's tasks in the caller's queue, as they now are.
@@ -56,6 +58,7 @@ struct EventFeed {
     store: Store,
     changes: tokio::sync::broadcast::Receiver<Change>,
     case_id: String,
+    service: std::sync::Arc<engine::Service>,
     last: u64,
     mask: bool,
     ready: VecDeque<CaseEvent>,
@@ -64,21 +67,23 @@ struct EventFeed {
 impl EventFeed {
     /// Reads the case's events after the last one sent.
     async fn catch_up(&mut self) -> Result<(), crate::store::StoreError> {
-        for r in self.store.events(&self.case_id).await? {
+        let events = self.store.events(&self.case_id).await?;
+        // The timeline reads the whole history (a task's role is named where it opened).
+        let mut entries = super::timeline::entries(&self.service, &events, self.mask).into_iter().peekable();
+        for r in events {
+            let entry = entries.next_if(|e| e.seq == r.sequence);
             if r.sequence <= self.last {
                 continue;
             }
             self.last = r.sequence;
-            let mut event = serde_json::to_value(&r.event).unwrap_or_default();
-            if self.mask {
-                mask_personal(&mut event);
-            }
+            let kind = crate::store::event_kind(&r.event);
             self.ready.push_back(CaseEvent {
                 case_id: r.case_id,
                 seq: r.sequence,
                 at: r.at,
                 actor: r.actor,
-                event: Json(event),
+                kind,
+                entry,
             });
         }
         Ok(())
@@ -126,6 +131,7 @@ impl Subscription {
             store: s,
             changes,
             case_id,
+            service: case.service.clone(),
             last: after_version.unwrap_or(case.version).min(case.version),
             mask,
             ready: VecDeque::new(),
