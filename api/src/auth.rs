@@ -2,7 +2,6 @@
 //! identity provider's public key. Issuer, audience and expiry are always checked; `none`
 //! and any algorithm other than the configured one are refused.
 
-use engine::case::Actor;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
@@ -39,13 +38,6 @@ pub struct Claims {
 }
 
 impl Claims {
-    /// The engine's view of the caller.
-    #[must_use]
-    pub fn actor(&self) -> Actor {
-        let roles = self.roles.iter().filter(|r| *r != APPLICANT).cloned().collect();
-        Actor { user: self.sub.clone(), roles, office: self.office.clone() }
-    }
-
     /// Whether the caller holds `role`.
     #[must_use]
     pub fn has(&self, role: &str) -> bool {

@@ -13,6 +13,10 @@ use crate::definitions::Definitions;
 use crate::runtime::outbox::Endpoints;
 use crate::store;
 
+/// Secrets that once stood in our public source (the old development default): anyone can
+/// sign tokens with them, so they are refused even when set on purpose.
+const PUBLISHED_SECRETS: [&str; 1] = ["development-only-secret-change-me"];
+
 /// Everything `serve` needs.
 #[derive(Clone)]
 pub struct Config {
@@ -163,6 +167,12 @@ impl Config {
                     .map_err(|e| ConfigError { name: "JWT_PUBLIC_KEY_PEM", reason: e.to_string() })?;
                 Tokens::Given(auth)
             }
+            (None, Some(secret)) if PUBLISHED_SECRETS.contains(&secret.as_str()) => {
+                return Err(ConfigError {
+                    name: "JWT_SECRET",
+                    reason: "this secret is published in our source; set your own, or unset it to have one made".into(),
+                });
+            }
             (None, Some(secret)) => Tokens::Given(Auth::hs256(secret.as_bytes(), &issuer, &audience)),
             (None, None) => Tokens::Generated { file: data.join("jwt-secret"), issuer, audience },
         };
@@ -215,6 +225,14 @@ mod tests {
         let token = Auth::hs256(b"s", "edu-engine", "edu-engine").mint("u1", &[], "", chrono::Duration::hours(1));
         assert!(config.auth().unwrap().verify(&token.unwrap()).is_ok());
         assert!(!dir.exists());
+    }
+
+    #[test]
+    fn the_secret_once_in_our_source_is_refused_even_when_set() {
+        let dir = std::env::temp_dir().join(format!("config-{}", uuid::Uuid::now_v7()));
+        let set = vars(&[("DATA_DIR", dir.to_str().unwrap()), ("JWT_SECRET", "development-only-secret-change-me")]);
+        let e = Config::from_map(&set).err().unwrap();
+        assert!(e.to_string().starts_with("setting JWT_SECRET"), "{e}");
     }
 
     #[test]

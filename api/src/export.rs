@@ -110,7 +110,7 @@ pub async fn sla(State(app): State<App>, headers: HeaderMap, Query(filter): Quer
     let Some(who) = app.signed_in(&headers) else {
         return refused(&crate::graphql::error::unauthenticated());
     };
-    let filter = match report_filter(&who, filter) {
+    let filter = match report_filter(&who, &app.store().latest_services(), filter) {
         Ok(f) => f,
         Err(e) => return refused(&e),
     };
@@ -125,7 +125,7 @@ pub async fn cases(State(app): State<App>, headers: HeaderMap, Query(filter): Qu
     let Some(who) = app.signed_in(&headers) else {
         return refused(&crate::graphql::error::unauthenticated());
     };
-    let filter = match report_filter(&who, filter) {
+    let filter = match report_filter(&who, &app.store().latest_services(), filter) {
         Ok(f) => f,
         Err(e) => return refused(&e),
     };

@@ -140,9 +140,24 @@ pub fn applicant(who: &Claims) -> Result<Actor, Refusal> {
 /// Publishing services and loading calendars.
 ///
 /// # Errors
-/// FORBIDDEN for anyone but an admin.
+/// FORBIDDEN for anyone but an admin, and for an admin who is also an auditor.
 pub fn may_administer(who: &Claims) -> Result<(), Refusal> {
-    if who.has(ADMIN) { Ok(()) } else { Err(forbidden("admins only")) }
+    if is_auditor(who) {
+        Err(forbidden("auditors read; they never write"))
+    } else if who.has(ADMIN) {
+        Ok(())
+    } else {
+        Err(forbidden("admins only"))
+    }
+}
+
+/// How the caller reads the case their own command just changed: as the policy lets them
+/// see it now, or, when the command took the case out of their sight (a transfer moving on
+/// to the next office), unmasked all the same: they acted on it a moment ago, and auditors,
+/// the only masked readers, never act.
+#[must_use]
+pub fn after_acting(who: &Claims, state: &CaseState, service: &engine::Service) -> Access {
+    case_access(who, state, service).unwrap_or(Access { masked: false, own: state.applicant == who.sub })
 }
 
 /// Whose queue: the roles that act on cases in an office and its sub-offices.
@@ -201,10 +216,11 @@ pub fn may_download(uploaded_it: bool, citing: impl IntoIterator<Item = Option<A
     uploaded_it || citing.into_iter().any(|a| a.is_some())
 }
 
-/// The services whose cases the caller may find in a search: every service for auditors
-/// (`None`), else those in which the caller holds a role.
+/// The services whose cases the caller may find, list and report on (search, late cases,
+/// the SLA report and its exports): every service for auditors (`None`), else those in
+/// which the caller holds a role — as [`case_access`] lets staff see a case.
 #[must_use]
-pub fn searchable_services(who: &Claims, services: &[std::sync::Arc<engine::Service>]) -> Option<Vec<String>> {
+pub fn service_scope(who: &Claims, services: &[std::sync::Arc<engine::Service>]) -> Option<Vec<String>> {
     if is_auditor(who) {
         return None;
     }

@@ -167,8 +167,13 @@ async fn main() {
         let started = Instant::now();
         fill(&store, n).await;
         println!("{name}: {n} concluded cases written in {:.1} s", started.elapsed().as_secs_f64());
-        let province =
-            ReportFilter { office: "41".into(), service: None, from: cst(2025, 1, 1, 0, 0), to: cst(2026, 1, 1, 0, 0) };
+        let province = ReportFilter {
+            office: "41".into(),
+            service: None,
+            services: None,
+            from: cst(2025, 1, 1, 0, 0),
+            to: cst(2026, 1, 1, 0, 0),
+        };
         let (best, median, cases) = time(&store, &province).await;
         println!(
             "{name}: province-wide year (41, 2025, {cases} cases concluded): best {best:.1?}, median {median:.1?}"
@@ -176,6 +181,7 @@ async fn main() {
         let county = ReportFilter {
             office: "410105".into(),
             service: None,
+            services: None,
             from: cst(2026, 3, 1, 0, 0),
             to: cst(2026, 4, 1, 0, 0),
         };
@@ -184,6 +190,7 @@ async fn main() {
         let national = ReportFilter {
             office: String::new(),
             service: None,
+            services: None,
             from: cst(2025, 1, 1, 0, 0),
             to: cst(2026, 11, 1, 0, 0),
         };

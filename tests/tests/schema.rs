@@ -178,4 +178,9 @@ async fn the_standard_introspection_query_is_answered_and_the_schema_reads_well(
     assert_eq!(tests::server::code(&mixed).as_deref(), Some("BAD_USER_INPUT"), "{mixed}");
     assert!(mixed["errors"][0]["message"].as_str().unwrap().contains("nested too deep"), "{mixed}");
     assert!(mixed["data"].is_null(), "nothing of a refused query runs: {mixed}");
+    // Aliases cannot multiply the schema into a huge answer.
+    let bomb: String = (0..600).map(|i| format!("a{i}: __schema {{ types {{ fields {{ name }} }} }} ")).collect();
+    let r = raw(&http, &url, None, json!({ "query": format!("{{ {bomb} }}") })).await;
+    assert_eq!(tests::server::code(&r).as_deref(), Some("BAD_USER_INPUT"), "refused, not answered");
+    assert!(r["errors"][0]["message"].as_str().unwrap().contains("complex"), "{}", r["errors"]);
 }

@@ -44,6 +44,10 @@ async fn staff_find_cases_by_number_name_and_id_within_their_scope() {
                 .await
                 .unwrap();
         }
+        // L2 refused at the window on 3 March: concluded that day.
+        let refuse = engine::case::Command::RefuseCase { reason: "不符合设立条件".into() };
+        let clerk = engine::case::Actor::staff("c0", "window_clerk", "4101");
+        store.execute(&tests::request("L2", &clerk, refuse, cst(2026, 3, 3, 15, 0))).await.unwrap();
         let api = Api::new(serve_in_process(store).await);
         let county = token("c1", &["window_clerk"], "410105");
         let city = token("c2", &["window_clerk"], "4101");
@@ -73,7 +77,11 @@ async fn staff_find_cases_by_number_name_and_id_within_their_scope() {
             ["L3"],
             "{n}"
         );
-        assert!(ids(&search(&city, json!({ "f": { "status": "CONCLUDED" } })).await).is_empty(), "{n}");
+        assert_eq!(ids(&search(&city, json!({ "f": { "status": "CONCLUDED" } })).await), ["L2"], "{n}");
+        let concluded = json!({ "f": { "concludedFrom": "2026-03-03", "concludedTo": "2026-03-03" } });
+        assert_eq!(ids(&search(&city, concluded).await), ["L2"], "{n}");
+        let later = json!({ "f": { "concludedFrom": "2026-03-04" } });
+        assert!(ids(&search(&city, later).await).is_empty(), "{n}");
         assert!(ids(&search(&city, json!({ "f": { "level": "OVERDUE" } })).await).is_empty(), "{n}");
         let march_3 = json!({ "f": { "receivedFrom": "2026-03-03", "receivedTo": "2026-03-03" } });
         assert_eq!(ids(&search(&city, march_3).await), ["L2"], "{n}: a period of days, China time");
@@ -91,12 +99,27 @@ async fn staff_find_cases_by_number_name_and_id_within_their_scope() {
             (ids(&rest), rest["pageInfo"]["hasNextPage"].as_bool()),
             (vec!["L2".to_owned(), "L1".to_owned()], Some(false))
         );
+        // By due date (the default): the open cases by their 受理 deadline, the refused one
+        // (no deadline) last; page by page as well.
+        let due = search(&city, json!({ "first": 2 })).await;
+        assert_eq!(ids(&due), ["L1", "L3"], "{n}");
+        let last = search(&city, json!({ "after": due["pageInfo"]["endCursor"] })).await;
+        assert_eq!(ids(&last), ["L2"], "{n}");
+        let (code, _) =
+            api.refused(&city, SEARCH, json!({ "o": "RECEIVED", "after": due["pageInfo"]["endCursor"] })).await;
+        assert_eq!(code, "BAD_USER_INPUT", "{n}: a cursor of another order");
 
         // Who may search: staff of the service and auditors; applicants and other services' staff not.
         let auditor = token("a1", &["auditor"], "41");
         assert_eq!(ids(&search(&auditor, json!({ "f": { "trackingNo": "L1" } })).await), ["L1"], "{n}");
         let registrar = token("r1", &["school_registrar"], "4101");
         assert!(ids(&search(&registrar, json!({})).await).is_empty(), "{n}: no role in this service, no cases of it");
+        let export = |who: String| {
+            let request = api.http.get(format!("{}/reports/cases.csv?from=2026-01-01", api.url)).bearer_auth(who);
+            async move { request.send().await.unwrap().text().await.unwrap() }
+        };
+        assert_eq!(export(registrar.clone()).await.lines().count(), 1, "{n}: nor in the export (its header only)");
+        assert_eq!(export(city.clone()).await.lines().count(), 4, "{n}: the header and the three cases");
         let school = token("school-1", &["applicant"], "");
         assert_eq!(api.refused(&school, SEARCH, json!({})).await.0, "FORBIDDEN", "{n}");
         assert_eq!(api.refused(&token("c9", &["window_clerk"], ""), SEARCH, json!({})).await.0, "FORBIDDEN", "{n}");
@@ -168,5 +191,8 @@ async fn the_queue_filters_by_service_step_level_and_claim() {
         let (code, message) = api.refused(&both, QUEUE, json!({ "f": { "service": "nope" } })).await;
         assert_eq!((code.as_str(), message.starts_with("filter.service")), ("BAD_USER_INPUT", true), "{n}: {message}");
         assert_eq!(api.refused(&both, QUEUE, json!({ "first": 0 })).await.0, "BAD_USER_INPUT", "{n}");
+        let wrong_step = json!({ "f": { "service": "JY-GG-0001", "step": "site_inspection" } });
+        let (code, message) = api.refused(&both, QUEUE, wrong_step).await;
+        assert_eq!((code.as_str(), message.starts_with("filter.step")), ("BAD_USER_INPUT", true), "{n}: {message}");
     }
 }

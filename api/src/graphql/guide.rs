@@ -376,7 +376,11 @@ impl ServiceGuide {
                 code: m.code.clone(),
                 name: m.name.clone(),
                 required: m.required && m.required_when.is_none(),
-                required_when: m.condition.clone(),
+                // A version published before `condition` existed says only that it depends.
+                required_when: m
+                    .required_when
+                    .as_ref()
+                    .map(|_| m.condition.clone().unwrap_or_else(|| "视申请情况而定".to_owned())),
                 any_of: m
                     .any_of
                     .iter()

@@ -76,7 +76,7 @@ impl Lookups {
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// The schemas served at `/graphql`: one for every request, with depth and complexity
-/// limits, and one that answers introspection only, without them. The standard
+/// limits, and one that answers introspection only, with limits of its own. The standard
 /// introspection query (graphql-js `getIntrospectionQuery()`, which GraphiQL, code
 /// generators and IDEs send) nests `ofType` deeper than any user query may, yet it reads
 /// only the schema, which is bounded and public.
@@ -100,7 +100,9 @@ fn build(store: Store) -> async_graphql::SchemaBuilder<Query, Mutation, Subscrip
 pub fn schema(store: Store) -> Schemas {
     Schemas {
         main: build(store.clone()).limit_depth(12).limit_complexity(500).finish(),
-        introspection: build(store).introspection_only().limit_depth(64).limit_complexity(100_000).finish(),
+        // Deep enough for the standard query (13 levels), bounded so that aliases cannot
+        // multiply the schema into a huge answer.
+        introspection: build(store).introspection_only().limit_depth(20).limit_complexity(2_000).finish(),
     }
 }
 

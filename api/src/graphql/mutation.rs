@@ -41,14 +41,19 @@ async fn materials(
     ctx: &Context<'_>,
     list: Vec<MaterialInput>,
 ) -> async_graphql::Result<BTreeMap<String, MaterialRef>> {
+    let who = claims(ctx)?;
     let mut out = BTreeMap::new();
     for m in list {
         if m.sha256.len() != 64 || !m.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(bad_input(format!("materials.{}.sha256: 64 hex digits expected", m.code)));
         }
         let sha256 = m.sha256.to_ascii_lowercase();
-        if store(ctx).file(&sha256).await.map_err(from_store)?.is_none() {
-            return Err(bad_input(format!("materials.{}.sha256: no file with this SHA-256; upload it first", m.code)));
+        // Only one's own uploads: whether someone else stored a file stays unknown.
+        if !store(ctx).uploaded_by(&sha256, &who.sub).await.map_err(from_store)? {
+            return Err(bad_input(format!(
+                "materials.{}.sha256: you have uploaded no file with this SHA-256; upload it first",
+                m.code
+            )));
         }
         out.insert(m.code, MaterialRef { sha256, file_name: m.file_name });
     }
@@ -78,9 +83,7 @@ async fn apply(ctx: &Context<'_>, request: &Request) -> async_graphql::Result<Ca
     let who = claims(ctx)?;
     let s = store(ctx);
     let applied = s.execute(request).await.map_err(from_store)?;
-    // Whoever could act can see the result, bar one who lost sight of the case by acting.
-    let access = policy::case_access(who, &applied.state, &applied.service)
-        .unwrap_or(policy::Access { masked: false, own: false });
+    let access = policy::after_acting(who, &applied.state, &applied.service);
     let mut view = CaseView::new(applied.service, applied.state, applied.seq, access, Some(request.actor.clone()));
     view.query_code = applied.query_code;
     Ok(view)

@@ -179,7 +179,7 @@ pub struct CaseFilter {
 /// How a page of cases is ordered.
 #[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq, Default)]
 pub enum CaseSort {
-    /// Earliest promised deadline first.
+    /// Earliest next deadline first: the case's open work (受理 included), else its promise.
     #[default]
     Due,
     /// Newest received first.
@@ -246,10 +246,18 @@ impl CaseQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Only services of this category (事项类型, e.g. 行政许可).")] category: Option<String>,
         #[graphql(desc = "Only services whose name or code contains this text.")] search: Option<String>,
-    ) -> Vec<ServiceGuide> {
+    ) -> async_graphql::Result<Vec<ServiceGuide>> {
         let search = search.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
-        let mut list: Vec<_> = store(ctx)
-            .latest_services()
+        let all = store(ctx).latest_services();
+        if let Some(c) = &category
+            && !all.iter().any(|s| &s.spec.category == c)
+        {
+            let mut known: Vec<&str> = all.iter().map(|s| s.spec.category.as_str()).filter(|c| !c.is_empty()).collect();
+            known.sort_unstable();
+            known.dedup();
+            return Err(bad_input(format!("category: no service of category `{c}`; there are {}", known.join("、"))));
+        }
+        let mut list: Vec<_> = all
             .into_iter()
             .filter(|s| category.as_ref().is_none_or(|c| &s.spec.category == c))
             .filter(|s| {
@@ -257,7 +265,7 @@ impl CaseQuery {
             })
             .collect();
         list.sort_by(|a, b| (&a.spec.category, &a.spec.code).cmp(&(&b.spec.category, &b.spec.code)));
-        list.into_iter().map(ServiceGuide).collect()
+        Ok(list.into_iter().map(ServiceGuide).collect())
     }
 
     /// One service's 办事指南 (newest version); public.
@@ -304,11 +312,15 @@ impl CaseQuery {
         {
             return Err(bad_input("filter.idNumber: not a valid 身份证号 (18 characters, check digit)"));
         }
-        if after.as_deref().is_some_and(|a| !crate::store::search::is_cursor(a)) {
-            return Err(bad_input("after: not a cursor from this list"));
+        let order = match order_by {
+            CaseSort::Due => CaseOrder::Due,
+            CaseSort::Received => CaseOrder::Received,
+        };
+        if after.as_deref().is_some_and(|a| !crate::store::search::is_cursor(a, order)) {
+            return Err(bad_input("after: not a cursor from a list in this order"));
         }
         let s = store(ctx);
-        let mut services = policy::searchable_services(who, &s.latest_services());
+        let mut services = policy::service_scope(who, &s.latest_services());
         if let Some(only) = &filter.service {
             services =
                 Some(services.map_or_else(|| vec![only.clone()], |l| l.into_iter().filter(|c| c == only).collect()));
@@ -323,10 +335,7 @@ impl CaseQuery {
             level: filter.level.map(|l| level_name(l).to_owned()),
             received: period("received", filter.received_from.as_deref(), filter.received_to.as_deref())?,
             concluded: period("concluded", filter.concluded_from.as_deref(), filter.concluded_to.as_deref())?,
-            order: match order_by {
-                CaseSort::Due => CaseOrder::Due,
-                CaseSort::Received => CaseOrder::Received,
-            },
+            order,
         };
         let mut found = s.search_cases(&search, first + 1, after.as_deref()).await.map_err(from_store)?;
         let has_next = found.len() > first as usize;
@@ -357,6 +366,14 @@ impl CaseQuery {
         let first = page_size(first.unwrap_or(DEFAULT_PAGE))?;
         let filter = filter.unwrap_or_default();
         known_service(ctx, "filter.service", filter.service.as_ref())?;
+        if let Some(step) = &filter.step {
+            let services = store(ctx).latest_services();
+            let in_scope = services.iter().filter(|s| filter.service.as_ref().is_none_or(|c| &s.spec.code == c));
+            let known = [crate::store::INTAKE_STEP, engine::case::state::FOLLOW_UP_STEP].contains(&step.as_str());
+            if !known && !in_scope.into_iter().any(|s| s.step(step).is_some()) {
+                return Err(bad_input(format!("filter.step: no step `{step}` in the services asked for")));
+            }
+        }
         let after_cursor = match after.as_deref().map(QueueCursor::decode) {
             Some(None) => return Err(bad_input("after: not a cursor from this queue")),
             Some(Some(c)) => Some(c),

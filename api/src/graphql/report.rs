@@ -72,7 +72,11 @@ fn date(field: &str, text: Option<&str>, default: NaiveDate) -> async_graphql::R
 ///
 /// # Errors
 /// FORBIDDEN outside the caller's scope or for applicants; BAD_USER_INPUT for a bad date.
-pub fn report_filter(who: &Claims, filter: SlaFilter) -> async_graphql::Result<ReportFilter> {
+pub fn report_filter(
+    who: &Claims,
+    services: &[std::sync::Arc<engine::Service>],
+    filter: SlaFilter,
+) -> async_graphql::Result<ReportFilter> {
     let office = report_scope(who, "filter.office", filter.office)?;
     let today = engine::calendar::local_date(chrono::Utc::now());
     let jan1 = NaiveDate::from_ymd_opt(chrono::Datelike::year(&today), 1, 1).unwrap_or(today);
@@ -84,6 +88,7 @@ pub fn report_filter(who: &Claims, filter: SlaFilter) -> async_graphql::Result<R
     Ok(ReportFilter {
         office,
         service: filter.service,
+        services: crate::policy::service_scope(who, services),
         from: engine::calendar::start_of(from),
         to: engine::calendar::start_of(to + chrono::Duration::days(1)),
     })
@@ -103,7 +108,7 @@ impl ReportQuery {
         ctx: &Context<'_>,
         #[graphql(default, desc = "What the report covers.")] filter: SlaFilter,
     ) -> async_graphql::Result<SlaReport> {
-        let report = report_filter(claims(ctx)?, filter)?;
+        let report = report_filter(claims(ctx)?, &store(ctx).latest_services(), filter)?;
         let services = store(ctx).sla_report(&report).await.map_err(from_store)?;
         let last = engine::calendar::local_date(report.to) - chrono::Duration::days(1);
         Ok(SlaReport {
@@ -150,7 +155,8 @@ async fn late(
     if !(1..=500).contains(&first) {
         return Err(bad_input("first: 1 to 500 cases"));
     }
-    let cases = s.late_cases(&office, level, first).await.map_err(from_store)?;
+    let services = crate::policy::service_scope(claims(ctx)?, &s.latest_services());
+    let cases = s.late_cases(&office, services.as_deref(), level, first).await.map_err(from_store)?;
     Ok(cases
         .into_iter()
         .map(|c| {

@@ -59,14 +59,19 @@ struct EventFeed {
     changes: tokio::sync::broadcast::Receiver<Change>,
     case_id: String,
     service: std::sync::Arc<engine::Service>,
+    who: crate::auth::Claims,
     last: u64,
     mask: bool,
     ready: VecDeque<CaseEvent>,
 }
 
 impl EventFeed {
-    /// Reads the case's events after the last one sent.
-    async fn catch_up(&mut self) -> Result<(), crate::store::StoreError> {
+    /// Reads the case's events after the last one sent; `false` once the subscriber may no
+    /// longer see the case (a transfer that moved on past their office), which ends it.
+    async fn catch_up(&mut self) -> Result<bool, crate::store::StoreError> {
+        let Some(case) = self.store.stored(&self.case_id).await? else { return Ok(false) };
+        let Some(access) = policy::case_access(&self.who, &case.state, &case.service) else { return Ok(false) };
+        self.mask = access.masked;
         let events = self.store.events(&self.case_id).await?;
         // The timeline reads the whole history (a task's role is named where it opened).
         let mut entries = super::timeline::entries(&self.service, &events, self.mask).into_iter().peekable();
@@ -86,7 +91,7 @@ impl EventFeed {
                 entry,
             });
         }
-        Ok(())
+        Ok(true)
     }
 
     async fn next(&mut self) -> Option<CaseEvent> {
@@ -100,9 +105,15 @@ impl EventFeed {
                 Err(RecvError::Lagged(_)) => true,
                 Err(RecvError::Closed) => return None,
             };
-            if behind && let Err(e) = self.catch_up().await {
-                tracing::warn!(error = %e, "caseEvents: cannot read events; ending the subscription");
-                return None;
+            if behind {
+                match self.catch_up().await {
+                    Ok(true) => {}
+                    Ok(false) => return None,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "caseEvents: cannot read events; ending the subscription");
+                        return None;
+                    }
+                }
             }
         }
     }
@@ -132,6 +143,7 @@ impl Subscription {
             changes,
             case_id,
             service: case.service.clone(),
+            who: who.clone(),
             last: after_version.unwrap_or(case.version).min(case.version),
             mask,
             ready: VecDeque::new(),

@@ -25,17 +25,25 @@ pub struct LateCase {
 }
 
 impl Store {
-    /// Open cases at `level` in the office's scope, the latest first (earliest deadline).
+    /// Open cases at `level` in the office's scope and of `services` (`None`: any), the
+    /// latest first (earliest deadline).
     ///
     /// # Errors
     /// A database error.
-    pub async fn late_cases(&self, office: &str, level: &str, first: u32) -> Result<Vec<LateCase>, StoreError> {
+    pub async fn late_cases(
+        &self,
+        office: &str,
+        services: Option<&[String]>,
+        level: &str,
+        first: u32,
+    ) -> Result<Vec<LateCase>, StoreError> {
         let mut values: Vec<sea_orm::Value> = vec![level.to_owned().into()];
         let mut scope = String::new();
         if let Some((lo, hi)) = office_range(office) {
             values.extend([lo.into(), hi.into()]);
             scope.push_str(" AND office >= $2 AND office < $3");
         }
+        scope.push_str(&super::report::services_in(&mut values, services));
         let sql = format!(
             "SELECT id, service_code, office, level, promised_deadline, legal_deadline FROM cases \
              WHERE concluded_at IS NULL AND level = $1{scope} \

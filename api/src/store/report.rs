@@ -24,6 +24,8 @@ pub struct ReportFilter {
     pub office: String,
     /// One service, or all.
     pub service: Option<String>,
+    /// Only these services (the caller's, for staff); `None`: any.
+    pub services: Option<Vec<String>>,
     /// Period start (inclusive): cases received, resp. concluded, from then.
     pub from: DateTime<Utc>,
     /// Period end (exclusive).
@@ -45,7 +47,27 @@ impl ReportFilter {
             values.push(service.clone().into());
             scope.push_str(&format!(" AND service_code = ${}", values.len()));
         }
+        scope.push_str(&services_in(&mut values, self.services.as_deref()));
         (values, scope)
+    }
+}
+
+/// ` AND service_code IN (...)` for a list of services (none: a condition that never
+/// holds; `None`: no condition), its values appended to `values`.
+pub(super) fn services_in(values: &mut Vec<sea_orm::Value>, services: Option<&[String]>) -> String {
+    match services {
+        None => String::new(),
+        Some([]) => " AND 1 = 0".to_owned(),
+        Some(list) => {
+            let slots: Vec<String> = list
+                .iter()
+                .map(|s| {
+                    values.push(s.clone().into());
+                    format!("${}", values.len())
+                })
+                .collect();
+            format!(" AND service_code IN ({})", slots.join(", "))
+        }
     }
 }
 

@@ -52,6 +52,13 @@ impl Store {
         let level = [&state.legal, &state.promised].iter().filter_map(|c| c.as_ref().map(|c| c.level)).max();
         let concluded = state.is_concluded().then(|| millis(now));
         let remove_after = state.is_concluded().then(|| millis(now + self.retention));
+        // The case's next deadline, for staff lists: its earliest open work, else the promise.
+        let due = if state.is_concluded() {
+            None
+        } else {
+            let work = self.open_work(&state.id, state).into_iter().filter_map(|(item, _)| item.due).min();
+            work.or(state.promised.as_ref().and_then(|c| c.deadline)).map(millis)
+        };
         let values: Vec<sea_orm::Value> = vec![
             state.id.clone().into(),
             i64::try_from(seq).unwrap_or(i64::MAX).into(),
@@ -72,15 +79,17 @@ impl Store {
             i64::from(service.spec.version).into(),
             i64::try_from(previous_seq.unwrap_or(0)).unwrap_or(i64::MAX).into(),
             remove_after.into(),
+            due.into(),
         ];
         if previous_seq.is_none() {
             let sql = "INSERT INTO cases (id, seq, last_hash, status, office, applicant, level, received_at, accepted_at, \
                        concluded_at, legal_deadline, promised_deadline, outcome, state, updated_at, service_code, \
-                       service_version, query_code_sha256) \
-                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)";
+                       service_version, query_code_sha256, due_at) \
+                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)";
             let mut values = values;
             values.truncate(17);
             values.push(query_code_sha256.into());
+            values.push(due.into());
             match w.push(sql, values).await {
                 Err(e) if is_unique_violation(&e) => return Err(StoreError::Conflict),
                 other => other?,
@@ -93,8 +102,8 @@ impl Store {
         let sql = "UPDATE cases SET seq = $2, last_hash = $3, status = $4, office = $5, applicant = $6, level = $7, \
                    received_at = $8, accepted_at = $9, concluded_at = COALESCE(concluded_at, $10), \
                    remove_after = COALESCE(remove_after, $17), \
-                   legal_deadline = $11, promised_deadline = $12, outcome = $13, state = $14, updated_at = $15 \
-                   WHERE id = $1 AND seq = $16";
+                   legal_deadline = $11, promised_deadline = $12, outcome = $13, state = $14, updated_at = $15, \
+                   due_at = $18 WHERE id = $1 AND seq = $16";
         let mut values = values;
         values.drain(15..17);
         if self.is_postgres() {

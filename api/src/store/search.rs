@@ -16,7 +16,8 @@ use super::{Store, StoreError};
 /// How a page of cases is ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum CaseOrder {
-    /// Earliest promised deadline first (open cases without one last).
+    /// Earliest next deadline first (its open work's, 受理 included, else the promised
+    /// one); concluded cases last.
     #[default]
     Due,
     /// Newest received first.
@@ -26,7 +27,8 @@ pub enum CaseOrder {
 /// What to look for. Every condition given must hold.
 #[derive(Debug, Clone, Default)]
 pub struct CaseSearch {
-    /// Office scope: the case's office starts with this (already checked by the policy).
+    /// Office scope: the case's office, or an open task's, starts with this (already checked
+    /// by the policy).
     pub office: String,
     /// Only cases of these services (`None`: any).
     pub services: Option<Vec<String>>,
@@ -87,16 +89,26 @@ pub fn keys_of(service: &engine::Service, form: &serde_json::Value) -> Vec<Strin
     keys
 }
 
-/// A cursor: the sort value and the case id.
-fn decode(text: &str) -> Option<(i64, String)> {
-    let (v, id) = text.split_once(':')?;
+impl CaseOrder {
+    fn tag(self) -> &'static str {
+        match self {
+            Self::Due => "due",
+            Self::Received => "received",
+        }
+    }
+}
+
+/// A cursor of a page in `order`: the sort value and the case id (`due:<ms>:<id>`).
+fn decode(text: &str, order: CaseOrder) -> Option<(i64, String)> {
+    let rest = text.strip_prefix(order.tag())?.strip_prefix(':')?;
+    let (v, id) = rest.split_once(':')?;
     Some((v.parse().ok()?, id.to_owned()))
 }
 
-/// Whether `text` is a cursor of a case page.
+/// Whether `text` is a cursor of a case page in `order`.
 #[must_use]
-pub fn is_cursor(text: &str) -> bool {
-    decode(text).is_some()
+pub fn is_cursor(text: &str, order: CaseOrder) -> bool {
+    decode(text, order).is_some()
 }
 
 impl Store {
@@ -131,8 +143,11 @@ impl Store {
     ) -> Result<Vec<Found>, StoreError> {
         let Some((lo, hi)) = super::report::office_range(&search.office) else { return Ok(Vec::new()) };
         let mut values: Vec<sea_orm::Value> = vec![lo.into(), hi.into()];
-        let mut sql =
-            "SELECT id, promised_deadline, received_at FROM cases WHERE office >= $1 AND office < $2".to_owned();
+        // In scope: the case's office, or an office with an open task on it (a transfer
+        // passes through four), as the policy lets staff see it.
+        let mut sql = "SELECT id, due_at, received_at FROM cases WHERE (office >= $1 AND office < $2 \
+                       OR id IN (SELECT case_id FROM tasks WHERE office >= $1 AND office < $2))"
+            .to_owned();
         let bind = |values: &mut Vec<sea_orm::Value>, v: sea_orm::Value| {
             values.push(v);
             format!("${}", values.len())
@@ -167,10 +182,10 @@ impl Store {
         }
         // Both orders put the case id second, so a cursor names one place.
         let (key, cmp, dir) = match search.order {
-            CaseOrder::Due => (format!("COALESCE(promised_deadline, {NO_DEADLINE})"), ">", "ASC"),
+            CaseOrder::Due => (format!("COALESCE(due_at, {NO_DEADLINE})"), ">", "ASC"),
             CaseOrder::Received => ("COALESCE(received_at, 0)".to_owned(), "<", "DESC"),
         };
-        if let Some((v, id)) = after.and_then(decode) {
+        if let Some((v, id)) = after.and_then(|a| decode(a, search.order)) {
             let (a, b) = (bind(&mut values, v.into()), bind(&mut values, id.into()));
             sql.push_str(&format!(" AND ({key} {cmp} {a} OR ({key} = {a} AND id {cmp} {b}))"));
         }
@@ -180,10 +195,10 @@ impl Store {
         for r in rows {
             let case_id: String = r.try_get("", "id")?;
             let v = match search.order {
-                CaseOrder::Due => r.try_get::<Option<i64>>("", "promised_deadline")?.unwrap_or(NO_DEADLINE),
+                CaseOrder::Due => r.try_get::<Option<i64>>("", "due_at")?.unwrap_or(NO_DEADLINE),
                 CaseOrder::Received => r.try_get::<Option<i64>>("", "received_at")?.unwrap_or(0),
             };
-            out.push(Found { cursor: format!("{v}:{case_id}"), case_id });
+            out.push(Found { cursor: format!("{}:{v}:{case_id}", search.order.tag()), case_id });
         }
         Ok(out)
     }

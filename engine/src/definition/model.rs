@@ -21,7 +21,9 @@ pub struct ServiceSpec {
     pub name: String,
     /// Version of this definition; a case keeps the version it was submitted under.
     pub version: u32,
-    /// 事项类型 as the 实施清单 classifies it (行政许可, 公共服务, ...).
+    /// 事项类型 as the 实施清单 classifies it (行政许可, 公共服务, ...). Optional so that
+    /// versions published before it existed still load.
+    #[serde(default)]
     pub category: String,
     /// 收费: each fee with its basis; none means the service is free (不收费).
     #[serde(default)]
@@ -202,8 +204,8 @@ pub struct MaterialSpec {
     /// CEL over `form`: the material is required only when this holds.
     #[serde(default)]
     pub required_when: Option<String>,
-    /// `required_when` in the words of the 实施清单, for the service guide (required with
-    /// it), e.g. `变更办学地址的`.
+    /// `required_when` in the words of the 实施清单, for the service guide, e.g.
+    /// `变更办学地址的`.
     #[serde(default)]
     pub condition: Option<String>,
     /// Alternatives: the material is satisfied when one alternative is complete.

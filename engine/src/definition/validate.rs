@@ -157,12 +157,6 @@ impl<'a> Checker<'a> {
             {
                 self.out.required_when.insert(m.code.clone(), c);
             }
-            if m.required_when.is_some() != m.condition.is_some() {
-                self.problem(
-                    format!("{path}.condition"),
-                    "`required_when` and `condition` (the same rule in words, for the service guide) go together",
-                );
-            }
             if let Some(d) = &m.deferrable {
                 self.limit(&format!("{path}.deferrable.within"), &d.within);
                 let promised = spec.limits.promised;
