@@ -178,6 +178,13 @@ fn logs() {
 
 fn token(user: &str, roles: Option<String>, office: Option<String>, data: DataArgs) -> ExitCode {
     let roles: Vec<String> = roles.map(|r| r.split(',').map(str::to_owned).collect()).unwrap_or_default();
+    // A token whose office is malformed would see nothing: say so now instead.
+    if let Some(o) = office.as_deref().filter(|o| !o.is_empty())
+        && let Err(e) = engine::OfficeCode::parse(o)
+    {
+        eprintln!("token: office: {e}");
+        return ExitCode::from(2);
+    }
     let config = match config(vec![("DATA_DIR", data.data_dir)]) {
         Ok(c) => c,
         Err(code) => return code,

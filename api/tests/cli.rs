@@ -146,6 +146,15 @@ fn an_unknown_flag_exits_with_status_2_and_names_it() {
 }
 
 #[test]
+fn a_token_for_a_malformed_office_is_refused_with_status_2() {
+    let dir = empty_dir();
+    let output = run(&mut api(&dir, &["token", "clerk-1", "window_clerk", "41x"]));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("office"), "{}", stderr(&output));
+    assert!(output.stdout.is_empty(), "no token printed");
+}
+
+#[test]
 fn help_lists_every_subcommand_and_each_subcommand_has_its_own() {
     let output = run(&mut api(&empty_dir(), &["--help"]));
     assert!(output.status.success());

@@ -40,6 +40,7 @@ async fn every_role_against_every_operation_inside_and_outside_its_scope() {
         let auditor_in = token("a1", &["auditor"], "1101");
         let auditor_out = token("a2", &["auditor"], "4405");
         let admin = token("root", &["admin"], "");
+        let admin_auditor = token("root-2", &["admin", "auditor"], "11");
 
         let read = format!("{{ case(id: \"{id}\") {{ id }} }}");
         let complete =
@@ -56,6 +57,7 @@ async fn every_role_against_every_operation_inside_and_outside_its_scope() {
             ("auditor in scope", &auditor_in, "OK", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN"),
             ("auditor outside", &auditor_out, "NOT_FOUND", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN"),
             ("admin", &admin, "NOT_FOUND", "NOT_FOUND", "NOT_FOUND", "BAD_USER_INPUT"),
+            ("admin who is an auditor", &admin_auditor, "OK", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN"),
             ("owner", &owner, "OK", "FORBIDDEN", "-", "FORBIDDEN"),
         ];
         for (who, t, r, c, w, p) in matrix {

@@ -67,6 +67,12 @@ async fn the_service_guide_tells_a_client_everything_without_yaml() {
         assert!(fields[2]["choices"].as_array().unwrap().contains(&json!("小学")), "{n}");
         assert_eq!(find(&g["formFields"], "name", "organiser_id_card")["format"], "id-card", "{n}");
         assert_eq!(g["formSchema"]["type"], "object", "{n}");
+        assert_eq!(fields[0]["type"], "STRING", "{n}");
+        assert_eq!(find(&g["formFields"], "name", "planned_enrolment")["type"], "INTEGER", "{n}");
+        assert_eq!(
+            (inspection["kind"].as_str(), find(&g["steps"], "id", "approved")["kind"].as_str()),
+            (Some("TASK"), Some("END"))
+        );
 
         // A material required only in some cases says when, in words.
         let change = api.call(None, GUIDE, json!({ "c": "JY-XK-0004" })).await;

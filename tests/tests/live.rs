@@ -101,13 +101,15 @@ async fn queues_and_case_events_arrive_as_cases_move() {
         let gained = next(&mut bureau_ws).await;
         assert_eq!(gained["payload"]["data"]["taskQueue"]["tasks"][0]["step"], "receiving_bureau", "{n}: {gained}");
         let mut seen = Vec::new();
+        let mut completed = 0;
         while seen.last().is_none_or(|s| *s < version) {
             let e = next(&mut parent_ws).await;
             assert_eq!(e["type"], "next", "{n}: {e}");
             let event = &e["payload"]["data"]["caseEvents"];
             assert_eq!(event["caseId"], id.as_str());
             seen.push(event["seq"].as_u64().unwrap());
-            if event["kind"] == "task_completed" {
+            if event["kind"] == "TASK_COMPLETED" {
+                completed += 1;
                 assert_eq!(event["actor"], "reg-1", "{n}: who did it");
                 assert_eq!(
                     event["entry"],
@@ -116,6 +118,7 @@ async fn queues_and_case_events_arrive_as_cases_move() {
                 );
             }
         }
+        assert_eq!(completed, 1, "{n}: the approval arrived as one TASK_COMPLETED");
         assert!(seen.windows(2).all(|w| w[1] == w[0] + 1), "{n}: every event once, in order: {seen:?}");
 
         let (_, refused) = connect(&url, "not-a-token").await;

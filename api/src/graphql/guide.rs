@@ -142,8 +142,8 @@ pub struct FormField {
     pub title: String,
     /// Help text.
     pub description: Option<String>,
-    /// JSON Schema type: string, integer, number or boolean.
-    pub r#type: String,
+    /// Its type.
+    pub r#type: super::types::FieldType,
     /// Format: `date`, `id-card` (身份证号), `credit-code` (统一社会信用代码).
     pub format: Option<String>,
     /// The values to choose from.
@@ -193,15 +193,16 @@ impl StepGuide {
         &self.step().name
     }
 
-    /// `task`, `decision`, `parallel`, `join`, `auto` or `end`.
-    async fn kind(&self) -> &'static str {
+    /// What kind of step.
+    async fn kind(&self) -> super::types::StepKind {
+        use super::types::StepKind as K;
         match self.step().kind {
-            StepKind::Task(_) => "task",
-            StepKind::Decision(_) => "decision",
-            StepKind::Parallel(_) => "parallel",
-            StepKind::Join(_) => "join",
-            StepKind::Auto(_) => "auto",
-            StepKind::End(_) => "end",
+            StepKind::Task(_) => K::Task,
+            StepKind::Decision(_) => K::Decision,
+            StepKind::Parallel(_) => K::Parallel,
+            StepKind::Join(_) => K::Join,
+            StepKind::Auto(_) => K::Auto,
+            StepKind::End(_) => K::End,
         }
     }
 
@@ -457,7 +458,7 @@ pub fn form_fields(schema: &serde_json::Value, order: &[String]) -> Vec<FormFiel
             name: name.clone(),
             title: text(p, "title").unwrap_or_else(|| name.clone()),
             description: text(p, "description"),
-            r#type: text(p, "type").unwrap_or_else(|| "string".to_owned()),
+            r#type: super::types::FieldType::from_schema(p.get("type").and_then(|t| t.as_str())),
             format: text(p, "format"),
             choices: p
                 .get("enum")

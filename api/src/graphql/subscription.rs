@@ -32,8 +32,8 @@ pub struct CaseEvent {
     pub at: chrono::DateTime<chrono::Utc>,
     /// Who (user id, or `system`).
     pub actor: String,
-    /// The kind of event, e.g. `task_completed` (bookkeeping events included).
-    pub kind: String,
+    /// The kind of event (bookkeeping events included).
+    pub kind: super::types::EventKind,
     /// The event as a line of the case's timeline (who in which role, what, in words);
     /// none for bookkeeping (timers, clock ledgers, routing).
     pub entry: Option<super::timeline::TimelineEntry>,
@@ -81,7 +81,7 @@ impl EventFeed {
                 continue;
             }
             self.last = r.sequence;
-            let kind = crate::store::event_kind(&r.event);
+            let kind = super::types::EventKind::from(&r.event);
             self.ready.push_back(CaseEvent {
                 case_id: r.case_id,
                 seq: r.sequence,

@@ -154,3 +154,146 @@ pub enum MaterialStatus {
     /// Not required for this application and not supplied.
     NotRequired,
 }
+
+/// The kind of a recorded event.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    /// 申请提交.
+    CaseSubmitted,
+    /// 一次性告知补正.
+    CorrectionRequested,
+    /// 补正材料.
+    MaterialsSupplied,
+    /// 容缺材料补齐.
+    DeferredSupplied,
+    /// 受理.
+    CaseAccepted,
+    /// A task opened.
+    TaskOpened,
+    /// 签收.
+    TaskClaimed,
+    /// A task done.
+    TaskCompleted,
+    /// A task no longer needed.
+    TaskCancelled,
+    /// A late task handed to another role.
+    TaskEscalated,
+    /// A routing step passed.
+    StepPassed,
+    /// A parallel branch arrived.
+    BranchJoined,
+    /// A delivery asked of the outbox.
+    EffectRequested,
+    /// Waiting for deliveries.
+    WaitingForEffects,
+    /// A delivery made.
+    EffectDelivered,
+    /// A delivery failing for good (an incident).
+    EffectFailed,
+    /// 暂停计时.
+    ClocksPaused,
+    /// 恢复计时.
+    ClocksResumed,
+    /// 延期.
+    DeadlineExtended,
+    /// Deadlines recomputed for a calendar change.
+    DeadlinesRecomputed,
+    /// New clock values.
+    ClocksUpdated,
+    /// A clock reached 预警 or 超期.
+    LevelChanged,
+    /// A timer set.
+    TimerSet,
+    /// A timer cancelled.
+    TimerCancelled,
+    /// A timer fired.
+    TimerFired,
+    /// Decided; the result waits for deferred materials.
+    ResultWithheld,
+    /// 办结.
+    CaseConcluded,
+    /// 到现场.
+    VisitRecorded,
+    /// 好差评.
+    CaseRated,
+}
+
+impl From<&engine::case::Event> for EventKind {
+    fn from(e: &engine::case::Event) -> Self {
+        use engine::case::Event as E;
+        match e {
+            E::CaseSubmitted { .. } => Self::CaseSubmitted,
+            E::CorrectionRequested { .. } => Self::CorrectionRequested,
+            E::MaterialsSupplied { .. } => Self::MaterialsSupplied,
+            E::DeferredSupplied { .. } => Self::DeferredSupplied,
+            E::CaseAccepted { .. } => Self::CaseAccepted,
+            E::TaskOpened { .. } => Self::TaskOpened,
+            E::TaskClaimed { .. } => Self::TaskClaimed,
+            E::TaskCompleted { .. } => Self::TaskCompleted,
+            E::TaskCancelled { .. } => Self::TaskCancelled,
+            E::TaskEscalated { .. } => Self::TaskEscalated,
+            E::StepPassed { .. } => Self::StepPassed,
+            E::BranchJoined { .. } => Self::BranchJoined,
+            E::EffectRequested { .. } => Self::EffectRequested,
+            E::WaitingForEffects { .. } => Self::WaitingForEffects,
+            E::EffectDelivered { .. } => Self::EffectDelivered,
+            E::EffectFailed { .. } => Self::EffectFailed,
+            E::ClocksPaused { .. } => Self::ClocksPaused,
+            E::ClocksResumed { .. } => Self::ClocksResumed,
+            E::DeadlineExtended { .. } => Self::DeadlineExtended,
+            E::DeadlinesRecomputed { .. } => Self::DeadlinesRecomputed,
+            E::ClocksUpdated { .. } => Self::ClocksUpdated,
+            E::LevelChanged { .. } => Self::LevelChanged,
+            E::TimerSet { .. } => Self::TimerSet,
+            E::TimerCancelled { .. } => Self::TimerCancelled,
+            E::TimerFired { .. } => Self::TimerFired,
+            E::ResultWithheld { .. } => Self::ResultWithheld,
+            E::CaseConcluded { .. } => Self::CaseConcluded,
+            E::VisitRecorded { .. } => Self::VisitRecorded,
+            E::CaseRated { .. } => Self::CaseRated,
+        }
+    }
+}
+
+/// The kind of a step.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum StepKind {
+    /// A human task.
+    Task,
+    /// Routing by conditions.
+    Decision,
+    /// A fork into parallel branches.
+    Parallel,
+    /// Where branches meet.
+    Join,
+    /// Done by the system (certificates, registries, notices).
+    Auto,
+    /// The case concludes.
+    End,
+}
+
+/// The type of a form field (JSON Schema's).
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum FieldType {
+    /// Text (with a format or pattern, perhaps).
+    String,
+    /// A whole number.
+    Integer,
+    /// Any number.
+    Number,
+    /// Yes or no.
+    Boolean,
+}
+
+impl FieldType {
+    /// From JSON Schema's `type` (text when absent or unknown).
+    #[must_use]
+    pub fn from_schema(name: Option<&str>) -> Self {
+        match name {
+            Some("integer") => Self::Integer,
+            Some("number") => Self::Number,
+            Some("boolean") => Self::Boolean,
+            _ => Self::String,
+        }
+    }
+}

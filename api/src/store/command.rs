@@ -127,12 +127,6 @@ pub(super) struct Loaded {
 
 /// The snake_case name serde gives an enum value (internally tagged by `event` or `effect`,
 /// or externally tagged).
-/// The stored name of an event's kind (`task_completed` ...), as the events table keeps it.
-#[must_use]
-pub fn event_kind(event: &engine::case::Event) -> String {
-    name_of(event)
-}
-
 pub(super) fn name_of<T: Serialize>(value: &T) -> String {
     match serde_json::to_value(value) {
         Ok(serde_json::Value::String(s)) => s,

@@ -39,7 +39,7 @@ use tokio::sync::Notify;
 pub use calendar::Recomputed;
 pub use certificates::{Certificate, CertificateKey};
 pub use changes::Change;
-pub use command::{Applied, Guard, Request, Visible, event_kind};
+pub use command::{Applied, Guard, Request, Visible};
 pub use facts::CASE_FACT_COLUMNS;
 pub use figures::ServiceFigures;
 pub use files::{ACCEPTED_TYPES, MAX_FILE, StoredFile, UploadError};
