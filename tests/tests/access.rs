@@ -1,4 +1,4 @@
-//! Who may do what, over HTTP on SQLite and PostgreSQL: every role against every operation,
+//! Who may do what, over HTTP on SQLite and PostgreSQL: each role against the operations,
 //! inside and outside its office scope. Others' cases read as NOT_FOUND; acting beyond one's
 //! role or office is FORBIDDEN; auditors read masked; only admins publish; nobody approves
 //! their own application.
@@ -252,5 +252,75 @@ async fn every_case_operation_answers_outsiders_and_auditors_alike() {
         )
         .await;
         assert_eq!(seen["data"]["case"]["version"], submitted["data"]["submitCase"]["version"], "{n}: {seen}");
+    }
+}
+
+#[tokio::test]
+async fn every_list_and_report_answers_each_role_by_its_scope() {
+    for backend in backends().await {
+        let url = serve_in_process(open(&backend).await).await;
+        let http = reqwest::Client::new();
+        let n = backend.name;
+        let owner = token("guardian-1", &["applicant"], "");
+        let submitted =
+            raw(&http, &url, Some(&owner), json!({"query": SUBMIT, "variables": {"f": transfer_form()}})).await;
+        assert!(submitted["errors"].is_null(), "{n}: {submitted}");
+
+        // What each list holds of the one transfer case (received at 110105, its first task at
+        // the school 110105001), or the code of the refusal.
+        let lists = [
+            ("tasks", "{ tasks { nodes { caseId } } }", "/data/tasks/nodes"),
+            ("cases", "{ cases { nodes { id } } }", "/data/cases/nodes"),
+            ("myCases", "{ myCases { id } }", "/data/myCases"),
+            ("slaReport", "{ slaReport { services { received } } }", "/data/slaReport/services"),
+            ("overdueCases", "{ overdueCases { caseId } }", "/data/overdueCases"),
+        ];
+        let count = |r: &serde_json::Value, path: &str| match code(r) {
+            Some(c) => c,
+            None => r.pointer(path).and_then(|v| v.as_array()).map_or(0, Vec::len).to_string(),
+        };
+        // (who, token, tasks, cases, myCases, slaReport services, overdueCases)
+        let matrix = [
+            ("the applicant", &owner, "FORBIDDEN", "FORBIDDEN", "1", "FORBIDDEN", "FORBIDDEN"),
+            (
+                "another applicant",
+                &token("guardian-2", &["applicant"], ""),
+                "FORBIDDEN",
+                "FORBIDDEN",
+                "0",
+                "FORBIDDEN",
+                "FORBIDDEN",
+            ),
+            ("the school's registrar", &token("s1", &["school_registrar"], "110105001"), "1", "1", "0", "0", "0"),
+            ("the district's registrar", &token("b1", &["bureau_registrar"], "110105"), "0", "1", "0", "1", "0"),
+            ("a registrar elsewhere", &token("s9", &["school_registrar"], "440105001"), "0", "0", "0", "0", "0"),
+            (
+                "a registrar without an office",
+                &token("s8", &["school_registrar"], ""),
+                "FORBIDDEN",
+                "FORBIDDEN",
+                "0",
+                "FORBIDDEN",
+                "FORBIDDEN",
+            ),
+            (
+                "a licence clerk of the same district",
+                &token("c1", &["window_clerk"], "110105"),
+                "0",
+                "0",
+                "0",
+                "0",
+                "0",
+            ),
+            ("an auditor in scope", &token("a1", &["auditor"], "1101"), "FORBIDDEN", "1", "0", "1", "0"),
+            ("an auditor outside", &token("a2", &["auditor"], "4405"), "FORBIDDEN", "0", "0", "0", "0"),
+            ("an admin", &token("root", &["admin"], ""), "FORBIDDEN", "FORBIDDEN", "0", "FORBIDDEN", "FORBIDDEN"),
+        ];
+        for (who, t, tasks, cases, mine, report, overdue) in matrix {
+            for ((name, query, path), expected) in lists.iter().zip([tasks, cases, mine, report, overdue]) {
+                let r = raw(&http, &url, Some(t), json!({ "query": query })).await;
+                assert_eq!(count(&r, path), expected, "{n}: {who}: {name}: {r}");
+            }
+        }
     }
 }

@@ -149,8 +149,12 @@ async fn a_staff_token_without_an_office_hears_no_queue() {
     for backend in backends().await {
         let n = backend.name;
         let url = serve_in_process(open(&backend).await).await;
-        for (who, office) in [("no office", ""), ("malformed office", "1101;DROP")] {
-            let nowhere = token("reg-x", &["school_registrar"], office);
+        for (who, nowhere) in [
+            ("staff, no office", token("reg-x", &["school_registrar"], "")),
+            ("staff, malformed office", token("reg-x", &["school_registrar"], "1101;DROP")),
+            ("an auditor (reads cases, has no queue)", token("a1", &["auditor"], "1101")),
+            ("an applicant", token("parent-1", &["applicant"], "")),
+        ] {
             let (mut ws, ack) = connect(&url, &nowhere).await;
             assert_eq!(ack["type"], "connection_ack", "{n}: {who}: {ack}");
             subscribe(&mut ws, "q", QUEUE, json!({})).await;
