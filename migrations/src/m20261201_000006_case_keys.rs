@@ -6,7 +6,7 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{big_integer_null, string};
 
-/// Creates `case_keys`, `tasks_office` and `cases.due_at`.
+/// Creates `case_keys`, `tasks_office`, `cases.due_at` and the list of cases still to key.
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -34,6 +34,15 @@ impl MigrationTrait for Migration {
         manager
             .get_connection()
             .execute_unprepared("UPDATE cases SET due_at = promised_deadline WHERE concluded_at IS NULL")
+            .await?;
+        // Cases written before have no search keys yet: the server writes them at its next
+        // start (it reads forms by their definitions, which a migration cannot).
+        manager
+            .create_table(Table::create().table("case_keys_pending").col(string("case_id").primary_key()).to_owned())
+            .await?;
+        manager
+            .get_connection()
+            .execute_unprepared("INSERT INTO case_keys_pending (case_id) SELECT id FROM cases")
             .await?;
         Ok(())
     }

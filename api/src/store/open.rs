@@ -133,6 +133,10 @@ impl Store {
         store.listener = store.listen_to_nodes().map(|task| Arc::new(super::AbortOnDrop(task)));
         store.publish_all(&definitions).await?;
         store.reload_calendar().await?;
+        let keyed = store.key_pending_cases().await?;
+        if keyed > 0 {
+            tracing::info!(cases = keyed, "wrote the search keys of cases stored before case search");
+        }
         Ok(store)
     }
 

@@ -26,9 +26,18 @@ impl Store {
         let txn = self.begin_write().await?;
         let at = millis(now);
         let due = "SELECT id FROM cases WHERE remove_after < $1";
-        for table in
-            ["events", "tasks", "timers", "materials", "outbox", "ratings", "case_facts", "step_facts", "case_keys"]
-        {
+        for table in [
+            "events",
+            "tasks",
+            "timers",
+            "materials",
+            "outbox",
+            "ratings",
+            "case_facts",
+            "step_facts",
+            "case_keys",
+            "case_keys_pending",
+        ] {
             exec(&txn, &format!("DELETE FROM {table} WHERE case_id IN ({due})"), vec![at.into()]).await?;
         }
         let cases = exec(&txn, "DELETE FROM cases WHERE remove_after < $1", vec![at.into()]).await?.rows_affected();

@@ -131,6 +131,59 @@ impl Store {
         Ok(())
     }
 
+    /// Writes the search keys of cases stored before keys existed (listed by the migration
+    /// that made them), a batch per transaction, and returns how many cases it keyed. Run at
+    /// start-up; a store with none pending costs one read.
+    ///
+    /// # Errors
+    /// A database error; the batches done stay done and the rest wait for the next start.
+    pub(super) async fn key_pending_cases(&self) -> Result<u64, StoreError> {
+        let mut done = 0;
+        loop {
+            let _turn = self.write_turn().await;
+            let txn = self.begin_write().await?;
+            let rows = all(
+                &txn,
+                "SELECT c.id, c.service_code, c.service_version, c.state FROM case_keys_pending p \
+                 JOIN cases c ON c.id = p.case_id ORDER BY p.case_id LIMIT 200",
+                vec![],
+            )
+            .await?;
+            if rows.is_empty() {
+                super::sql::exec(&txn, "DELETE FROM case_keys_pending", vec![]).await?;
+                txn.commit().await?;
+                return Ok(done);
+            }
+            let mut w = Writes::new(&txn);
+            for r in &rows {
+                let id: String = r.try_get("", "id")?;
+                let code: String = r.try_get("", "service_code")?;
+                let version = u32::try_from(r.try_get::<i32>("", "service_version")?).unwrap_or_default();
+                let state: String = r.try_get("", "state")?;
+                let form = serde_json::from_str::<serde_json::Value>(&state)
+                    .map_err(|e| StoreError::Corrupt(format!("case {id}: {e}")))?
+                    .get("form")
+                    .cloned()
+                    .unwrap_or_default();
+                if let Ok(service) = self.service(&code, version) {
+                    let keys = keys_of(&service, &form);
+                    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(keys.len() * 2);
+                    for k in &keys {
+                        values.extend([k.clone().into(), id.clone().into()]);
+                    }
+                    if !keys.is_empty() {
+                        let sql = insert_rows("case_keys", &["key", "case_id"], keys.len());
+                        w.push(&format!("{sql} ON CONFLICT DO NOTHING"), values).await?;
+                    }
+                }
+                w.push("DELETE FROM case_keys_pending WHERE case_id = $1", vec![id.into()]).await?;
+            }
+            w.flush().await?;
+            txn.commit().await?;
+            done += rows.len() as u64;
+        }
+    }
+
     /// Cases matching `search`, at most `first`, after the cursor `after`.
     ///
     /// # Errors
