@@ -4,9 +4,10 @@ use std::sync::Arc;
 
 use async_graphql::{Json, Object, SimpleObject};
 use engine::Service;
-use engine::definition::{APPLICANT_ROLE, StepKind};
+use engine::definition::StepKind;
 
 use super::types::{ClockAnchor, DataType, OnlineLevel, Unit};
+use super::view::role_name;
 
 /// A time limit in its legal unit.
 #[derive(SimpleObject, Debug, Clone)]
@@ -158,13 +159,6 @@ pub struct FormField {
 pub struct StepGuide {
     service: Arc<Service>,
     index: usize,
-}
-
-fn role_name(service: &Service, code: &str) -> String {
-    if code == APPLICANT_ROLE {
-        return "申请人".to_owned();
-    }
-    service.spec.roles.iter().find(|r| r.code == code).map_or_else(|| code.to_owned(), |r| r.name.clone())
 }
 
 /// The actions of a task step, for the guide and for a task.
