@@ -92,6 +92,25 @@ pub const INTAKE_TASK: u32 = 2_147_483_647;
 /// The step id of that queue entry.
 pub const INTAKE_STEP: &str = "intake";
 
+/// When a case awaiting acceptance is due at the window: when it would be deemed accepted.
+fn intake_due(state: &engine::case::CaseState) -> Option<chrono::DateTime<chrono::Utc>> {
+    let deemed = |t: &&engine::case::state::Timer| t.kind == engine::case::state::TimerKind::DeemedAcceptance;
+    state.timers.values().filter(deemed).map(|t| t.due).min()
+}
+
+/// A case's next deadline, as staff lists order cases: the earliest of its open work (its
+/// tasks' step deadlines, and 受理 while it awaits acceptance), else its promised
+/// deadline; none once concluded, or while paused with no clock running.
+#[must_use]
+pub fn next_due(state: &engine::case::CaseState) -> Option<chrono::DateTime<chrono::Utc>> {
+    if state.is_concluded() {
+        return None;
+    }
+    let tasks = state.tasks.values().filter_map(|t| t.clock.as_ref()?.deadline);
+    let intake = (state.status == engine::case::state::Status::Received).then(|| intake_due(state)).flatten();
+    tasks.chain(intake).min().or_else(|| state.promised.as_ref().and_then(|c| c.deadline))
+}
+
 impl Store {
     /// A case's open work as queue items, each with when it opened: its tasks and, while it
     /// awaits acceptance, an intake item for the service's window role, due when the case
@@ -122,12 +141,7 @@ impl Store {
         if state.status == engine::case::state::Status::Received
             && let Ok(service) = self.service(&state.service, state.service_version)
         {
-            let due = state
-                .timers
-                .values()
-                .filter(|t| t.kind == engine::case::state::TimerKind::DeemedAcceptance)
-                .map(|t| t.due)
-                .min();
+            let due = intake_due(state);
             let item = QueueItem {
                 case_id: case_id.to_owned(),
                 task_id: INTAKE_TASK,

@@ -52,13 +52,7 @@ impl Store {
         let level = [&state.legal, &state.promised].iter().filter_map(|c| c.as_ref().map(|c| c.level)).max();
         let concluded = state.is_concluded().then(|| millis(now));
         let remove_after = state.is_concluded().then(|| millis(now + self.retention));
-        // The case's next deadline, for staff lists: its earliest open work, else the promise.
-        let due = if state.is_concluded() {
-            None
-        } else {
-            let work = self.open_work(&state.id, state).into_iter().filter_map(|(item, _)| item.due).min();
-            work.or(state.promised.as_ref().and_then(|c| c.deadline)).map(millis)
-        };
+        let due = super::queue::next_due(state).map(millis);
         let values: Vec<sea_orm::Value> = vec![
             state.id.clone().into(),
             i64::try_from(seq).unwrap_or(i64::MAX).into(),
