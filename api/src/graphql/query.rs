@@ -81,22 +81,6 @@ pub struct QueueTask {
     pub service: String,
 }
 
-fn stored_level(text: &str) -> Level {
-    match text {
-        "warning" => Level::Warning,
-        "overdue" => Level::Overdue,
-        _ => Level::Normal,
-    }
-}
-
-fn level_name(level: Level) -> &'static str {
-    match level {
-        Level::Normal => "normal",
-        Level::Warning => "warning",
-        Level::Overdue => "overdue",
-    }
-}
-
 #[async_graphql::ComplexObject]
 impl QueueTask {
     /// 事项名称, as published.
@@ -128,7 +112,7 @@ impl From<crate::store::QueueItem> for QueueTask {
             office: i.office,
             claimed_by: i.claimed_by,
             due: i.due,
-            level: stored_level(&i.level),
+            level: super::types::from_stored::<engine::clock::Level>(&i.level).unwrap_or_default().into(),
             service: i.service,
         }
     }
@@ -186,22 +170,14 @@ pub enum CaseSort {
     Received,
 }
 
-fn day(field: &str, text: Option<&str>) -> async_graphql::Result<Option<chrono::NaiveDate>> {
-    text.map(|t| {
-        let parsed = if t.len() == 10 { chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").ok() } else { None };
-        parsed.ok_or_else(|| bad_input(format!("{field}: a date as YYYY-MM-DD")))
-    })
-    .transpose()
-}
-
 /// `[from, to]` in days as `[start of from, start of the day after to)`.
 fn period(
     field: &str,
     from: Option<&str>,
     to: Option<&str>,
 ) -> async_graphql::Result<Option<(DateTime<Utc>, DateTime<Utc>)>> {
-    let from_day = day(&format!("filter.{field}From"), from)?;
-    let to_day = day(&format!("filter.{field}To"), to)?;
+    let from_day = super::report::day(&format!("filter.{field}From"), from)?;
+    let to_day = super::report::day(&format!("filter.{field}To"), to)?;
     if let (Some(f), Some(t)) = (from_day, to_day)
         && t < f
     {
@@ -220,11 +196,6 @@ fn known_service(ctx: &Context<'_>, field: &str, code: Option<&String>) -> async
         Some(c) if store(ctx).latest(c).is_err() => Err(bad_input(format!("{field}: no published service `{c}`"))),
         _ => Ok(()),
     }
-}
-
-fn stored_status(status: CaseStatus) -> String {
-    let status: engine::case::state::Status = status.into();
-    serde_json::to_value(status).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
 /// Read operations.
@@ -331,8 +302,8 @@ impl CaseQuery {
             tracking_no: filter.tracking_no.clone(),
             name: filter.applicant_name.clone().filter(|n| !n.trim().is_empty()),
             id_number: filter.id_number.clone(),
-            status: filter.status.map(stored_status),
-            level: filter.level.map(|l| level_name(l).to_owned()),
+            status: filter.status.map(|s| super::types::stored_name(engine::case::state::Status::from(s))),
+            level: filter.level.map(|l| super::types::stored_name(engine::clock::Level::from(l))),
             received: period("received", filter.received_from.as_deref(), filter.received_to.as_deref())?,
             concluded: period("concluded", filter.concluded_from.as_deref(), filter.concluded_to.as_deref())?,
             order,
@@ -382,7 +353,7 @@ impl CaseQuery {
         let store_filter = QueueFilter {
             service: filter.service,
             step: filter.step,
-            level: filter.level.map(|l| level_name(l).to_owned()),
+            level: filter.level.map(|l| super::types::stored_name(engine::clock::Level::from(l))),
             unclaimed: filter.unclaimed.unwrap_or(false),
             claimed_by: filter.claimed_by_me.unwrap_or(false).then(|| scope.user.clone()),
         };

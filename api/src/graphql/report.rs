@@ -61,10 +61,17 @@ fn report_scope(who: &Claims, field: &str, office: Option<String>) -> async_grap
     Ok(crate::policy::office_scope(who, field, office.as_deref())?.to_string())
 }
 
-fn date(field: &str, text: Option<&str>, default: NaiveDate) -> async_graphql::Result<NaiveDate> {
-    text.map_or(Ok(default), |t| {
-        NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| bad_input(format!("{field}: a date as YYYY-MM-DD")))
+/// A day written YYYY-MM-DD (exactly: `2026-3-1` is refused), for the argument `field`.
+pub(super) fn day(field: &str, text: Option<&str>) -> async_graphql::Result<Option<NaiveDate>> {
+    text.map(|t| {
+        let parsed = if t.len() == 10 { NaiveDate::parse_from_str(t, "%Y-%m-%d").ok() } else { None };
+        parsed.ok_or_else(|| bad_input(format!("{field}: a date as YYYY-MM-DD")))
     })
+    .transpose()
+}
+
+fn date(field: &str, text: Option<&str>, default: NaiveDate) -> async_graphql::Result<NaiveDate> {
+    Ok(day(field, text)?.unwrap_or(default))
 }
 
 /// The report's scope and period for `who`: their office or one inside it, the period
@@ -169,7 +176,7 @@ async fn late(
                 case_id: c.case_id,
                 service: c.service,
                 office: c.office,
-                level: if c.level == "overdue" { super::types::Level::Overdue } else { super::types::Level::Warning },
+                level: super::types::from_stored::<engine::clock::Level>(&c.level).unwrap_or_default().into(),
                 promised_deadline: c.promised_deadline,
                 legal_deadline: c.legal_deadline,
                 working_days_late: late,

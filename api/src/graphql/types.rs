@@ -2,6 +2,18 @@
 
 use async_graphql::Enum;
 
+/// The name the store keeps an engine value under (its serde name, e.g. `in_progress`).
+#[must_use]
+pub fn stored_name<T: serde::Serialize>(value: T) -> String {
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+/// An engine value from the name the store keeps it under.
+#[must_use]
+pub fn from_stored<T: serde::de::DeserializeOwned>(name: &str) -> Option<T> {
+    serde_json::from_value(serde_json::Value::String(name.to_owned())).ok()
+}
+
 /// Where a case stands.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "engine::case::state::Status")]
