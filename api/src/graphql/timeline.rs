@@ -48,7 +48,7 @@ fn action_label(service: &Service, step: &str, action: &str) -> String {
         Some(StepKind::Task(t)) => {
             t.actions.iter().find(|a| a.action == action).map_or_else(|| action.to_owned(), |a| a.label.clone())
         }
-        _ if action == "close" => "办结回访".to_owned(),
+        _ if action == engine::case::state::FOLLOW_UP_CLOSE => engine::case::state::FOLLOW_UP_CLOSE_LABEL.to_owned(),
         _ => action.to_owned(),
     }
 }

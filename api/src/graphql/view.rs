@@ -422,7 +422,11 @@ impl CaseView {
                 let (actions, data) = match self.service.step(&t.step) {
                     Some(step) => actions_of(step),
                     None if t.step == engine::case::state::FOLLOW_UP_STEP => (
-                        vec![ActionView { code: "close".into(), label: "办结回访".into(), next: String::new() }],
+                        vec![ActionView {
+                            code: engine::case::state::FOLLOW_UP_CLOSE.into(),
+                            label: engine::case::state::FOLLOW_UP_CLOSE_LABEL.into(),
+                            next: String::new(),
+                        }],
                         vec![DataField { name: "note".into(), r#type: super::types::DataType::String }],
                     ),
                     None => (Vec::new(), Vec::new()),

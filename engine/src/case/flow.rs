@@ -216,7 +216,7 @@ impl<'a> Tx<'a> {
     ) -> Result<(), EngineError> {
         let task = self.state.tasks.get(&id).ok_or(EngineError::TaskNotFound(id))?;
         self.authorize_task(task)?;
-        if action != "close" {
+        if action != super::state::FOLLOW_UP_CLOSE {
             return Err(EngineError::UnknownAction(action.to_owned()));
         }
         if let Some((name, _)) = data.iter().find(|(k, v)| k.as_str() != "note" || !v.is_string()) {

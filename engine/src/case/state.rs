@@ -210,6 +210,12 @@ pub const FOLLOW_UP_STEP: &str = "rating_follow_up";
 /// Its name (环节名称).
 pub const FOLLOW_UP_NAME: &str = "差评回访整改";
 
+/// The follow-up's one action, which closes it.
+pub const FOLLOW_UP_CLOSE: &str = "close";
+
+/// That action's label.
+pub const FOLLOW_UP_CLOSE_LABEL: &str = "办结回访";
+
 /// Where the follow-up of a bad rating stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
