@@ -111,6 +111,20 @@ pub fn is_cursor(text: &str, order: CaseOrder) -> bool {
     decode(text, order).is_some()
 }
 
+/// Queues a case's search keys (any already there are kept).
+async fn push_keys(w: &mut Writes<'_>, case_id: &str, keys: &[String]) -> Result<(), StoreError> {
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(keys.len() * 2);
+    for k in keys {
+        values.extend([k.clone().into(), case_id.to_owned().into()]);
+    }
+    let sql = format!("{} ON CONFLICT DO NOTHING", insert_rows("case_keys", &["key", "case_id"], keys.len()));
+    w.push(&sql, values).await?;
+    Ok(())
+}
+
 impl Store {
     /// Writes a new case's search keys.
     pub(super) async fn write_keys(
@@ -119,16 +133,7 @@ impl Store {
         service: &engine::Service,
         state: &engine::case::CaseState,
     ) -> Result<(), StoreError> {
-        let keys = keys_of(service, &state.form);
-        if keys.is_empty() {
-            return Ok(());
-        }
-        let mut values: Vec<sea_orm::Value> = Vec::with_capacity(keys.len() * 2);
-        for k in &keys {
-            values.extend([k.clone().into(), state.id.clone().into()]);
-        }
-        w.push(&insert_rows("case_keys", &["key", "case_id"], keys.len()), values).await?;
-        Ok(())
+        push_keys(w, &state.id, &keys_of(service, &state.form)).await
     }
 
     /// Writes the search keys of cases stored before keys existed (listed by the migration
@@ -166,15 +171,7 @@ impl Store {
                     .cloned()
                     .unwrap_or_default();
                 if let Ok(service) = self.service(&code, version) {
-                    let keys = keys_of(&service, &form);
-                    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(keys.len() * 2);
-                    for k in &keys {
-                        values.extend([k.clone().into(), id.clone().into()]);
-                    }
-                    if !keys.is_empty() {
-                        let sql = insert_rows("case_keys", &["key", "case_id"], keys.len());
-                        w.push(&format!("{sql} ON CONFLICT DO NOTHING"), values).await?;
-                    }
+                    push_keys(&mut w, &id, &keys_of(&service, &form)).await?;
                 }
                 w.push("DELETE FROM case_keys_pending WHERE case_id = $1", vec![id.into()]).await?;
             }
