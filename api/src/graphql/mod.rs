@@ -1,9 +1,13 @@
 //! The GraphQL API (async-graphql): queries and mutations over the store, with the caller
 //! from the bearer token and errors from the closed set in [`error`].
 
+mod case_parts;
 mod documents;
 pub mod error;
+mod form_fields;
 pub mod guide;
+mod lists;
+mod mask;
 mod mutation;
 mod query;
 pub mod report;
@@ -18,7 +22,7 @@ pub use subscription::Subscription;
 
 /// Every query.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct Query(query::CaseQuery, documents::DocumentQuery, report::ReportQuery);
+pub struct Query(query::CaseQuery, lists::ListQuery, documents::DocumentQuery, report::ReportQuery);
 
 /// Every mutation.
 #[derive(async_graphql::MergedObject, Default)]

@@ -16,7 +16,7 @@ use futures_util::Stream;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::error::{from_store, not_found};
-use super::query::QueueTask;
+use super::lists::QueueTask;
 use super::{claims, store};
 use crate::policy::{self, QueueScope};
 use crate::store::{Change, QueueItem, Store};

@@ -12,7 +12,8 @@ use engine::case::state::{ClockRef, Outcome, PauseReason};
 use engine::chain::Recorded;
 use engine::definition::StepKind;
 
-use super::view::{mask_personal, material_name, rating_label, role_name};
+use super::case_parts::{material_name, rating_label, role_name};
+use super::mask::mask_personal;
 
 /// One line of the timeline.
 #[derive(SimpleObject, Debug, Clone)]
