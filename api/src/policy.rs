@@ -25,8 +25,6 @@ pub enum Refusal {
     Unauthenticated,
     /// The caller may not do this.
     Forbidden(String),
-    /// Nothing the caller may see by this name (whether or not it exists).
-    NotFound(&'static str),
     /// The request names something malformed.
     BadInput(String),
 }
@@ -38,7 +36,6 @@ impl Refusal {
         match self {
             Self::Unauthenticated => "UNAUTHENTICATED",
             Self::Forbidden(_) => "FORBIDDEN",
-            Self::NotFound(_) => "NOT_FOUND",
             Self::BadInput(_) => "BAD_USER_INPUT",
         }
     }
@@ -49,7 +46,6 @@ impl Refusal {
         match self {
             Self::Unauthenticated => "a valid bearer token is required".to_owned(),
             Self::Forbidden(why) => format!("not allowed: {why}"),
-            Self::NotFound(what) => format!("no {what}"),
             Self::BadInput(why) => why.clone(),
         }
     }
@@ -92,24 +88,22 @@ fn is_staff(who: &Claims) -> bool {
 pub struct Access {
     /// 身份证号 and phone numbers are masked (auditors).
     pub masked: bool,
-    /// The caller is the applicant.
-    pub own: bool,
 }
 
 /// Whether `who` may see the case, and how; `None` reads as NOT_FOUND.
 #[must_use]
 pub fn case_access(who: &Claims, state: &CaseState, service: &engine::Service) -> Option<Access> {
     if state.applicant == who.sub {
-        return Some(Access { masked: false, own: true });
+        return Some(Access { masked: false });
     }
     let office = office_of(who)?;
     let in_scope = office.covers_text(&state.office) || state.tasks.values().any(|t| office.covers_text(&t.office));
     if !in_scope {
         None
     } else if is_auditor(who) {
-        Some(Access { masked: true, own: false })
+        Some(Access { masked: true })
     } else if service.spec.roles.iter().any(|r| who.has(&r.code)) {
-        Some(Access { masked: false, own: false })
+        Some(Access { masked: false })
     } else {
         None
     }
@@ -157,7 +151,7 @@ pub fn may_administer(who: &Claims) -> Result<(), Refusal> {
 /// the only masked readers, never act.
 #[must_use]
 pub fn after_acting(who: &Claims, state: &CaseState, service: &engine::Service) -> Access {
-    case_access(who, state, service).unwrap_or(Access { masked: false, own: state.applicant == who.sub })
+    case_access(who, state, service).unwrap_or(Access { masked: false })
 }
 
 /// Whose queue: the roles that act on cases in an office and its sub-offices.

@@ -34,12 +34,6 @@ pub struct ClockView {
     pub level_label: String,
 }
 
-fn days(seconds: i64) -> f64 {
-    #[allow(clippy::cast_precision_loss)]
-    let d = seconds as f64 / engine::calendar::DAY as f64;
-    (d * 100.0).round() / 100.0
-}
-
 impl ClockView {
     /// A clock's view at `now`.
     #[must_use]
@@ -50,8 +44,8 @@ impl ClockView {
         Self {
             limit: clock.limit.into(),
             extended_by: clock.extended,
-            used_days: days(used),
-            remaining_days: days(clock.budget - used),
+            used_days: crate::store::days(used),
+            remaining_days: crate::store::days(clock.budget - used),
             deadline: clock.deadline,
             paused_since: clock.paused_since,
             pauses: clock.pauses,

@@ -48,7 +48,7 @@ pub use lists::{LateCase, MAX_EXPORT_ROWS};
 pub use open::Settings;
 pub use queue::{INTAKE_STEP, INTAKE_TASK, QueueCursor, QueueFilter, QueueItem};
 pub use read::StoredCase;
-pub use report::ReportFilter;
+pub use report::{ReportFilter, days};
 pub use retention::Purged;
 pub use search::{CaseOrder, CaseSearch, Found};
 

@@ -79,7 +79,9 @@ pub(super) fn office_range(prefix: &str) -> Option<(String, String)> {
     Some((prefix.to_owned(), end.into_iter().collect()))
 }
 
-fn days(unit_secs: i64) -> f64 {
+/// Base seconds as days (working days on a working-day clock), to 0.01.
+#[must_use]
+pub fn days(unit_secs: i64) -> f64 {
     #[allow(clippy::cast_precision_loss)]
     let d = unit_secs as f64 / DAY;
     (d * 100.0).round() / 100.0
