@@ -94,6 +94,18 @@ impl Auth {
         Ok(Self { decoding, encoding: None, algorithm, issuer: issuer.to_owned(), audience: audience.to_owned() })
     }
 
+    /// The issuer tokens must name.
+    #[must_use]
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// The audience tokens must name.
+    #[must_use]
+    pub fn audience(&self) -> &str {
+        &self.audience
+    }
+
     /// Checks a token: signature with the configured algorithm only, expiry, issuer,
     /// audience.
     ///

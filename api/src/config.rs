@@ -35,6 +35,15 @@ pub struct Config {
     pub lease_secs: u64,
     /// Where the certificate signing key is kept when `CERT_SIGNING_KEY` is not given.
     pub key_file: PathBuf,
+    /// The secret the pages' cookies are encrypted with (`SESSION_SECRET`, at least 32
+    /// characters; several nodes share one), else one made in the data directory.
+    pub session_secret: Option<String>,
+    /// Where the made session secret is kept.
+    pub session_key_file: PathBuf,
+    /// The address people reach the pages at (`PUBLIC_URL`, e.g. `https://zwfw.example.gov.cn`),
+    /// for the links in QR codes; by default the request's `Host`. Cookies are marked
+    /// `Secure` when it is https.
+    pub public_url: Option<String>,
 }
 
 /// Where the key that checks bearer tokens comes from.
@@ -90,6 +99,22 @@ impl Config {
             tracing::info!(file = %file.display(), "made a JWT secret; tokens from `api token` over this data directory are accepted");
         }
         Ok(Auth::hs256(secret.as_bytes(), issuer, audience))
+    }
+
+    /// The secret the pages' cookies are sealed with: `SESSION_SECRET`, else the one made in
+    /// the data directory on first start (as for the JWT secret).
+    ///
+    /// # Errors
+    /// The secret file cannot be read or written.
+    pub fn session_secret(&self) -> Result<String, String> {
+        if let Some(s) = &self.session_secret {
+            return Ok(s.clone());
+        }
+        let (text, made) = secret_files::read_or_make(&self.session_key_file, secret_files::random_hex)?;
+        if made {
+            tracing::info!(file = %self.session_key_file.display(), "made a session secret for the pages' cookies");
+        }
+        Ok(text.trim().to_owned())
     }
 
     /// The certificate signing key: `CERT_SIGNING_KEY`, else the key file under the data
@@ -192,7 +217,27 @@ impl Config {
             None => 30,
         };
         let node = get("NODE_ID").unwrap_or_else(|| format!("node-{}", std::process::id()));
-        Ok(Self { store, bind, node, tokens, endpoints, lease_secs, key_file })
+        let session_secret = get("SESSION_SECRET");
+        if session_secret.as_ref().is_some_and(|s| s.len() < 32) {
+            return Err(ConfigError { name: "SESSION_SECRET", reason: "at least 32 characters".into() });
+        }
+        let public_url = get("PUBLIC_URL").map(|u| u.trim_end_matches('/').to_owned());
+        if public_url.as_ref().is_some_and(|u| !u.starts_with("http://") && !u.starts_with("https://")) {
+            return Err(ConfigError { name: "PUBLIC_URL", reason: "an http:// or https:// address".into() });
+        }
+        let session_key_file = data.join("session-secret");
+        Ok(Self {
+            store,
+            bind,
+            node,
+            tokens,
+            endpoints,
+            lease_secs,
+            key_file,
+            session_secret,
+            session_key_file,
+            public_url,
+        })
     }
 }
 

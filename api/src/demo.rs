@@ -13,6 +13,106 @@ use serde_json::json;
 
 use crate::store::{Request, Store, StoreError};
 
+/// Someone the demo's cases know, for the development sign-in.
+#[derive(Debug, Clone, Copy)]
+pub struct Identity {
+    /// User id.
+    pub sub: &'static str,
+    /// Display name.
+    pub name: &'static str,
+    /// Roles.
+    pub roles: &'static [&'static str],
+    /// Office code.
+    pub office: &'static str,
+    /// Who this is, for the sign-in page.
+    pub about: &'static str,
+}
+
+/// The demo's people: applicants with cases of their own, one without, and the staff who
+/// work the demo's cases.
+pub const IDENTITIES: [Identity; 12] = [
+    Identity {
+        sub: "school-7",
+        name: "新申办学校",
+        roles: &["applicant"],
+        office: "",
+        about: "申请人：尚无办件的举办者，可申请民办学校正式设立",
+    },
+    Identity {
+        sub: "school-2",
+        name: "博雅教育科技有限公司",
+        roles: &["applicant"],
+        office: "",
+        about: "申请人：举办者，办件待补正",
+    },
+    Identity {
+        sub: "guardian-1",
+        name: "李父",
+        roles: &["applicant"],
+        office: "",
+        about: "申请人：学生家长，转学办理中",
+    },
+    Identity {
+        sub: "guardian-9",
+        name: "新转学家长",
+        roles: &["applicant"],
+        office: "",
+        about: "申请人：尚无办件的学生家长，可一键申请转学",
+    },
+    Identity {
+        sub: "guardian-5",
+        name: "赵父",
+        roles: &["applicant"],
+        office: "",
+        about: "申请人：学生家长，转学已办结",
+    },
+    Identity {
+        sub: "teacher-1",
+        name: "林晓雨",
+        roles: &["applicant"],
+        office: "",
+        about: "申请人：教师，教师资格认定已办结",
+    },
+    Identity {
+        sub: "chen.ck",
+        name: "陈窗口",
+        roles: &["window_clerk"],
+        office: "410105",
+        about: "工作人员：金水区教育局窗口受理人员",
+    },
+    Identity {
+        sub: "sun.sp",
+        name: "孙审批",
+        roles: &["approver"],
+        office: "410105",
+        about: "工作人员：金水区教育局审批科室",
+    },
+    Identity {
+        sub: "zhang.xj",
+        name: "张学籍",
+        roles: &["school_registrar"],
+        office: "110105001",
+        about: "工作人员：朝阳区转入学校学籍管理员",
+    },
+    Identity {
+        sub: "liu.sh",
+        name: "刘审核",
+        roles: &["reviewer"],
+        office: "4101",
+        about: "工作人员：郑州市教师资格认定机构审核人员",
+    },
+    Identity {
+        sub: "audit-1",
+        name: "省审计",
+        roles: &["auditor"],
+        office: "41",
+        about: "监督人员：河南省（只读，个人信息脱敏）",
+    },
+    Identity {
+        sub: "admin", name: "管理员", roles: &["admin"], office: "41", about: "管理员：发布事项和工作日历"
+    },
+];
+
 /// What `demo` loaded.
 #[derive(Debug, Default)]
 pub struct Loaded {

@@ -1,5 +1,7 @@
-//! The HTTP server: GraphQL at `/graphql` (GraphiQL at `/`), `/healthz`, `/readyz`, with the
-//! timer scheduler and the outbox deliverer running beside it until shutdown.
+//! The HTTP server: the pages at `/` (see [`crate::web`]), GraphQL at `/graphql` (GraphiQL, a
+//! developer tool that loads its code from a public CDN, at `/graphiql`), `/healthz`,
+//! `/readyz`, with the timer scheduler and the outbox deliverer running beside it until
+//! shutdown.
 
 use std::time::Duration;
 
@@ -30,6 +32,8 @@ pub struct App {
     schema: Schemas,
     auth: Auth,
     store: Store,
+    site: std::sync::Arc<crate::web::Site>,
+    client: crate::web::client::Client,
 }
 
 impl App {
@@ -45,13 +49,40 @@ impl App {
     pub fn store(&self) -> &Store {
         &self.store
     }
+
+    /// The pages' settings.
+    #[must_use]
+    pub fn site(&self) -> &crate::web::Site {
+        &self.site
+    }
+
+    /// The pages' settings, shared.
+    #[must_use]
+    pub fn site_arc(&self) -> std::sync::Arc<crate::web::Site> {
+        self.site.clone()
+    }
+
+    /// The API as the pages call it.
+    #[must_use]
+    pub fn client(&self) -> &crate::web::client::Client {
+        &self.client
+    }
 }
 
-/// The router over a store.
+/// The router over a store, with pages whose cookies are sealed by a key made now (they
+/// do not outlive the process) and no sign-in offered.
 pub fn router(store: Store, auth: Auth) -> Router {
-    let app = App { schema: graphql::schema(store.clone()), auth, store };
-    Router::new()
-        .route("/", get(graphiql))
+    let site = crate::web::Site::new(&crate::web::session::random_token(), auth.issuer(), auth.audience());
+    router_with(store, auth, site)
+}
+
+/// The router over a store, with the pages' settings.
+pub fn router_with(store: Store, auth: Auth, site: crate::web::Site) -> Router {
+    let schema = graphql::schema(store.clone());
+    let client = crate::web::client::Client::new(schema.main.clone());
+    let app = App { schema, auth, store, site: std::sync::Arc::new(site), client };
+    crate::web::routes()
+        .route("/graphiql", get(graphiql))
         .route("/graphql", get(graphiql).post(graphql_handler))
         .route("/ws", get(subscriptions))
         .route("/healthz", get(|| async { "ok" }))
@@ -67,8 +98,22 @@ pub fn router(store: Store, auth: Auth) -> Router {
 }
 
 /// The routes as metrics and logs name them (a path outside them is `other`).
-const ROUTES: [&str; 10] = [
+const ROUTES: [&str; 24] = [
     "/",
+    "/services",
+    "/services/{code}",
+    "/status",
+    "/verify",
+    "/signin",
+    "/signin/callback",
+    "/services/{code}/apply",
+    "/services/{code}/submit",
+    "/my/cases",
+    "/my/cases/{id}",
+    "/my/cases/{id}/receipt",
+    "/my/cases/{id}/supply",
+    "/assets/{hash}/{name}",
+    "/graphiql",
     "/graphql",
     "/ws",
     "/healthz",
@@ -319,7 +364,8 @@ pub async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let loops = [tokio::spawn(scheduler.run(stopped.clone())), tokio::spawn(deliverer.run(stopped))];
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
     println!("listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, router(store, auth)).with_graceful_shutdown(shutdown()).await?;
+    let site = crate::web::site(&config, &auth).await?;
+    axum::serve(listener, router_with(store, auth, site)).with_graceful_shutdown(shutdown()).await?;
     let _ = stop.send(true);
     for l in loops {
         let _ = l.await;

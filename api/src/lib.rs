@@ -18,6 +18,7 @@
 //!   PostgreSQL; one command is one transaction.
 //! - [`runtime`]: the timer scheduler and the outbox deliverer, each a loop that sleeps
 //!   until its next due row or until the store rings its bell.
+//! - [`web`]: the pages for applicants and the public, server-rendered, through the API.
 //! - [`validate`]: checks service definition files and reports every problem with file,
 //!   line and field, the way the loader at start-up does.
 
@@ -34,3 +35,4 @@ pub mod policy;
 pub mod runtime;
 pub mod store;
 pub mod validate;
+pub mod web;

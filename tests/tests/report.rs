@@ -84,7 +84,9 @@ async fn through(
 
 async fn rate(w: &Walk<'_>, name: &str, score: u8, at: chrono::DateTime<chrono::Utc>) {
     let who = Actor::applicant(&format!("school-{name}"));
-    w.run(&who, Command::RateCase { score, comment: String::new() }, at).await;
+    // A 差评 states its reason.
+    let comment = if score <= 2 { "办理太慢".to_owned() } else { String::new() };
+    w.run(&who, Command::RateCase { score, comment }, at).await;
 }
 
 const REPORT: &str = "query($f: SlaFilter!) { slaReport(filter: $f) { office from to services { service serviceName \

@@ -37,6 +37,23 @@ pub fn bad_input(message: impl Into<String>) -> async_graphql::Error {
     coded("BAD_USER_INPUT", message)
 }
 
+/// A form's problems: BAD_USER_INPUT with every problem in the message, and in
+/// `extensions.fields` as `{field, message}` pairs in Chinese for a page to show beside each
+/// field.
+pub fn form_problems(problems: &crate::forms::Problems) -> async_graphql::Error {
+    let fields: Vec<async_graphql::Value> = problems
+        .0
+        .iter()
+        .map(|p| {
+            let mut o = async_graphql::indexmap::IndexMap::new();
+            o.insert(async_graphql::Name::new("field"), async_graphql::Value::from(p.field.clone()));
+            o.insert(async_graphql::Name::new("message"), async_graphql::Value::from(p.words.clone()));
+            async_graphql::Value::Object(o)
+        })
+        .collect();
+    bad_input(problems.to_string()).extend_with(move |_, e| e.set("fields", async_graphql::Value::List(fields.clone())))
+}
+
 /// A store error as the client sees it.
 pub fn from_store(e: StoreError) -> async_graphql::Error {
     match e {

@@ -168,7 +168,9 @@ impl CaseMutation {
             return Err(bad_input("idempotencyKey: 1 to 200 characters"));
         }
         let published = store(ctx).latest(&service).map_err(from_store)?;
-        ctx.data_unchecked::<crate::forms::Forms>().check(&published, &form.0).map_err(bad_input)?;
+        ctx.data_unchecked::<crate::forms::Forms>()
+            .check(&published, &form.0)
+            .map_err(|p| super::error::form_problems(&p))?;
         let case_id = uuid::Uuid::now_v7().to_string();
         // Six digits from the id's random part (a CSPRNG's): the 查询码 for the public lookup.
         let random = u64::from_be_bytes(uuid::Uuid::now_v7().as_bytes()[8..16].try_into().unwrap_or_default());

@@ -38,6 +38,15 @@ pub struct Me {
     pub office: String,
 }
 
+/// A problem of an application form, in Chinese, for the field it names.
+#[derive(SimpleObject)]
+pub struct FormProblem {
+    /// `form.<name>` (or `form` for the form as a whole).
+    pub field: String,
+    /// What is wrong, as a page shows it beside the field.
+    pub message: String,
+}
+
 /// A case's record with the verdict on its hash chain.
 #[derive(SimpleObject)]
 pub struct AuditTrail {
@@ -106,6 +115,21 @@ impl CaseQuery {
         Ok(ServiceGuide(service))
     }
 
+    /// Checks an application form as `submitCase` will, without submitting: every problem,
+    /// each naming its field (empty when the form would be accepted). Public.
+    async fn check_form(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "事项编码 of a published service.")] service: String,
+        #[graphql(desc = "The application form.")] form: Json<serde_json::Value>,
+    ) -> async_graphql::Result<Vec<FormProblem>> {
+        let published = store(ctx).latest(&service).map_err(from_store)?;
+        Ok(match ctx.data_unchecked::<crate::forms::Forms>().check(&published, &form.0) {
+            Ok(()) => Vec::new(),
+            Err(p) => p.0.into_iter().map(|p| FormProblem { field: p.field, message: p.words }).collect(),
+        })
+    }
+
     /// One case, if you may see it.
     async fn case(
         &self,
@@ -154,7 +178,12 @@ impl CaseQuery {
             return Err(super::error::forbidden("too many wrong query codes for this number; try again later"));
         }
         match store(ctx).lookup(&tracking_no, query_code.trim()).await.map_err(from_store)? {
-            Some(case) => Ok(PublicStatus::new(&case.service, &case.state)),
+            Some(case) => {
+                let events = store(ctx).events(&case.state.id).await.map_err(from_store)?;
+                let mut status = PublicStatus::new(&case.service, &case.state);
+                status.history = super::view::public_history(&case.service, &events);
+                Ok(status)
+            }
             None => {
                 lookups.failed(&tracking_no);
                 Err(not_found("case with this tracking number and query code"))

@@ -388,6 +388,32 @@ pub struct PublicStatus {
     pub outcome: Option<Outcome>,
     /// What is still missing (material names), for a correction or deferred materials.
     pub missing: Vec<String>,
+    /// The statuses the case has been through, oldest first: when each began.
+    pub history: Vec<PublicStep>,
+}
+
+/// A status the applicant saw, and since when.
+#[derive(SimpleObject, Debug, Clone, PartialEq, Eq)]
+pub struct PublicStep {
+    /// Since when.
+    pub at: DateTime<Utc>,
+    /// What the applicant read (e.g. 待补正).
+    pub status: String,
+}
+
+/// The public statuses a case went through, replaying its events: each change once.
+#[must_use]
+pub fn public_history(service: &engine::Service, events: &[engine::chain::Recorded]) -> Vec<PublicStep> {
+    let mut state = CaseState::default();
+    let mut out: Vec<PublicStep> = Vec::new();
+    for r in events {
+        engine::case::evolve(&mut state, &r.event);
+        let status = engine::case::status::public_status(service, &state);
+        if out.last().is_none_or(|p| p.status != status) {
+            out.push(PublicStep { at: r.at, status });
+        }
+    }
+    out
 }
 
 impl PublicStatus {
@@ -414,6 +440,7 @@ impl PublicStatus {
             legal_deadline: state.legal.as_ref().and_then(|c| c.deadline),
             outcome: state.outcome.map(Into::into),
             missing: missing.collect(),
+            history: Vec::new(),
         }
     }
 }

@@ -166,6 +166,9 @@ impl Tx<'_> {
         if !(1..=5).contains(&score) {
             return Err(EngineError::InvalidScore(score));
         }
+        if score <= self.service.spec.sla.bad_rating_at_most && comment.trim().is_empty() {
+            return Err(EngineError::RatingReasonRequired(score));
+        }
         self.emit(Event::CaseRated { score, comment: comment.to_owned() });
         let sla = &self.service.spec.sla;
         if score <= sla.bad_rating_at_most {

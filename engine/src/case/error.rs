@@ -133,6 +133,10 @@ pub enum EngineError {
     /// A score outside 1..=5.
     #[error("a rating is 1 to 5, not {0}")]
     InvalidScore(u8),
+    /// A 差评 (at or below the service's `bad_rating_at_most`) without a reason: the office
+    /// follows it up and must know what went wrong.
+    #[error("comment: a rating of {0} (差评) needs a reason")]
+    RatingReasonRequired(u8),
     /// Outside every application window.
     #[error("applications are not taken now; the next window opens {0}")]
     OutsideBatchWindow(NaiveDate),
