@@ -60,11 +60,11 @@ pub const IDENTITIES: [Identity; 12] = [
         about: "申请人：尚无办件的学生家长，可一键申请转学",
     },
     Identity {
-        sub: "guardian-5",
-        name: "赵父",
+        sub: "guardian-6",
+        name: "孙父",
         roles: &["applicant"],
         office: "",
-        about: "申请人：学生家长，转学已办结",
+        about: "申请人：学生家长，转学已办结，尚未评价",
     },
     Identity {
         sub: "teacher-1",
@@ -270,7 +270,7 @@ async fn transfers(d: &mut Demo<'_>) -> Result<(), StoreError> {
         ("陈思远", "110105201109090016", 9, 0, None), // near the school's 10-day limit
         ("刘一诺", "110105201402280046", 13, 0, None), // past it
         ("赵子墨", "110105201311110017", 25, 4, Some((5, "一次都没跑，孩子顺利入学"))),
-        ("孙雨桐", "110105201207070027", 30, 4, Some((4, "办理很快"))),
+        ("孙雨桐", "110105201207070027", 30, 4, None), // done, not yet rated
         ("周浩然", "110105201010100018", 18, 4, Some((2, "转出学校审核拖了很久"))),
         ("吴欣怡", "110105201306060027", 7, 2, None),
     ];

@@ -7,6 +7,7 @@
 //! fails the tests instead of skipping that backend.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod browser;
 pub mod idp;
 pub mod registry;
 pub mod server;

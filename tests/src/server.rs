@@ -106,6 +106,21 @@ pub async fn serve_in_process(store: api::store::Store) -> String {
     url
 }
 
+/// As [`serve_in_process`], with the pages' development sign-in on (as on a local
+/// installation without an identity provider) and sign-ins lasting `session_seconds`.
+pub async fn serve_pages(store: api::store::Store, session_seconds: i64) -> String {
+    let auth = api::auth::Auth::hs256(SECRET.as_bytes(), "edu-engine", "edu-engine");
+    let mut site = api::web::Site::new("a session secret for the page tests only", "edu-engine", "edu-engine");
+    site.development = true;
+    site.session_seconds = session_seconds;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum_serve(listener, api::http::router_with(store, auth, site)).await;
+    });
+    url
+}
+
 async fn axum_serve(listener: tokio::net::TcpListener, router: axum::Router) -> std::io::Result<()> {
     axum::serve(listener, router).await
 }

@@ -52,6 +52,8 @@ pub struct Site {
     pub issuer: String,
     /// The audience the API's callers carry.
     pub audience: String,
+    /// How long a sign-in lasts, seconds.
+    pub session_seconds: i64,
 }
 
 impl std::fmt::Debug for Site {
@@ -75,6 +77,7 @@ impl Site {
             public_url: None,
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
+            session_seconds: session::SESSION_HOURS * 3600,
         }
     }
 }

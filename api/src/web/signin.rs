@@ -74,7 +74,7 @@ pub async fn development(mut visit: Visit, axum::Form(form): axum::Form<Developm
         name: who.name.to_owned(),
         roles: who.roles.iter().map(|r| (*r).to_owned()).collect(),
         office: who.office.to_owned(),
-        exp: chrono::Utc::now().timestamp() + session::SESSION_HOURS * 3600,
+        exp: chrono::Utc::now().timestamp() + visit.site().session_seconds,
         via: Via::Development,
     };
     visit.sign_in(&session);
@@ -125,7 +125,7 @@ pub async fn callback(
                 name: who.name,
                 roles: who.roles,
                 office: who.office,
-                exp: chrono::Utc::now().timestamp() + session::SESSION_HOURS * 3600,
+                exp: chrono::Utc::now().timestamp() + visit.site().session_seconds,
                 via: Via::Provider,
             };
             visit.sign_in(&session);
