@@ -2,6 +2,7 @@
 //! the real HTTP server and database, signed in through the development sign-in; axe-core
 //! checks every page at phone and desktop size. A clerk's correction notice comes through
 //! the API, as a clerk's own client would send it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::json;
 use tests::browser::Browser;
@@ -39,6 +40,11 @@ async fn a_school_applies_is_asked_to_correct_and_follows_its_case_through_the_q
     b.open(&format!("{url}/")).await;
     assert!(b.text().await.contains("开发登录已开启"), "the development sign-in is said on every page");
     b.accessible("home").await;
+    b.press("大字模式").await;
+    let large = b.client.execute("return document.documentElement.classList.contains('large');", Vec::new()).await;
+    assert_eq!(large.unwrap(), json!(true), "large text (适老化) from a link, no script needed");
+    b.accessible("home in large text").await;
+    b.press("标准字号").await;
     b.open(&format!("{url}/services?q=设立")).await;
     assert!(b.text().await.contains("民办学校正式设立"));
     b.accessible("services").await;
@@ -61,12 +67,16 @@ async fn a_school_applies_is_asked_to_correct_and_follows_its_case_through_the_q
     b.fill("f.office_code", "410105").await;
     b.fill("f.organiser_credit_code", "91110000600037341A").await;
     b.fill("f.organiser_id_card", "110105199001011235").await;
+    let text = std::env::temp_dir().join(format!("not-a-pdf-{}.txt", uuid::Uuid::now_v7()));
+    std::fs::write(&text, "这不是PDF").unwrap();
+    b.attach("file.charter", &text).await;
     b.press("下一步：核对").await;
     let page = b.text().await;
     assert!(page.contains("处需要修改"), "{page}");
     assert!(page.contains("学校名称：此项必填"), "{page}");
     assert!(page.contains("统一社会信用代码不正确：校验位应为"), "{page}");
     assert!(page.contains("身份证号不正确"), "{page}");
+    assert!(page.contains("文件类型不符"), "{page}");
     b.accessible("apply with errors").await;
 
     let paths = files(&[
@@ -199,6 +209,16 @@ async fn a_guardian_applies_for_a_transfer_in_one_go_and_the_case_runs_at_once()
     );
     assert!(case.contains("王小明"));
     b.accessible("transfer case").await;
+
+    // Withdrawing needs a reason, said beside the field; then the case ends.
+    b.press("撤回申请").await;
+    let page = b.text().await;
+    assert!(page.contains("请填写撤回原因"), "{page}");
+    b.accessible("withdraw without a reason").await;
+    b.fill("reason", "已在本地入学").await;
+    b.press("撤回申请").await;
+    let page = b.text().await;
+    assert!(page.contains("申请已撤回") && !page.contains("撤回原因"), "{page}");
 }
 
 #[tokio::test]

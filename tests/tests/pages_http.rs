@@ -1,6 +1,7 @@
 //! The pages over plain HTTP, without a browser: what they load, forged posts, the
 //! development sign-in's gate, and the sign-in through an identity provider (the test
 //! provider, in a real browser).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::json;
 use tests::browser::Browser;
