@@ -281,4 +281,18 @@ async fn a_certificate_is_checked_by_anyone_and_a_licence_prints_with_its_qr_cod
     let check = b.text().await;
     assert!(check.contains("核验结果：有效") && check.contains("林*雨"), "the holder masked: {check}");
     b.accessible("verify").await;
+
+    // The other answers a visitor can get, each readable and accessible too.
+    for (path, says) in [
+        ("/verify?number=", "请填写证照编号"),
+        ("/verify?number=%E6%95%99%E6%B0%9100000000000000001%E5%8F%B7", "未找到"),
+        ("/status", "6 位查询码"),
+        ("/status?no=&code=12", "查询码是 6 位数字"),
+        ("/services?q=没有这个事项", "没有找到相符的事项"),
+        ("/services/JY-XX-9999", "没有找到您要的内容"),
+    ] {
+        b.open(&format!("{url}{path}")).await;
+        assert!(b.text().await.contains(says), "{path}: {}", b.text().await);
+        b.accessible(path).await;
+    }
 }
