@@ -30,7 +30,7 @@ pub struct Identity {
 
 /// The demo's people: applicants with cases of their own, one without, and the staff who
 /// work the demo's cases.
-pub const IDENTITIES: [Identity; 12] = [
+pub const IDENTITIES: [Identity; 16] = [
     Identity {
         sub: "school-7",
         name: "新申办学校",
@@ -79,6 +79,30 @@ pub const IDENTITIES: [Identity; 12] = [
         roles: &["window_clerk"],
         office: "410105",
         about: "工作人员：金水区教育局窗口受理人员",
+    },
+    Identity {
+        sub: "he.kc",
+        name: "何考察",
+        roles: &["inspector"],
+        office: "410105",
+        about: "工作人员：金水区教育局考察评估人员",
+    },
+    Identity {
+        sub: "expert-01", name: "专家一", roles: &["expert"], office: "41", about: "工作人员：河南省评估专家"
+    },
+    Identity {
+        sub: "ma.ld",
+        name: "马领导",
+        roles: &["leader"],
+        office: "410105",
+        about: "工作人员：金水区教育局分管领导（可启动听证、专家评审）",
+    },
+    Identity {
+        sub: "li.fz",
+        name: "李局长",
+        roles: &["agency_head"],
+        office: "410105",
+        about: "工作人员：金水区教育局机关负责人（可批准延期）",
     },
     Identity {
         sub: "sun.sp",

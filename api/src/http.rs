@@ -37,11 +37,16 @@ pub struct App {
 }
 
 impl App {
-    /// The caller named by a valid `Authorization: Bearer` token; `None` without one or
-    /// when it does not verify.
+    /// The caller of a read that a page may link to (a download, an export): named by a
+    /// valid `Authorization: Bearer` token, or without one by the pages' session cookie;
+    /// `None` otherwise. `/graphql` takes tokens only, so a cookie never writes.
     #[must_use]
     pub fn signed_in(&self, headers: &HeaderMap) -> Option<crate::auth::Claims> {
-        caller(self, headers).ok().flatten()
+        match caller(self, headers) {
+            Ok(Some(who)) => Some(who),
+            Ok(None) => self.site.session_caller(headers),
+            Err(()) => None,
+        }
     }
 
     /// The store.
@@ -223,9 +228,8 @@ async fn download(
     axum::extract::Path(sha256): axum::extract::Path<String>,
     headers: HeaderMap,
 ) -> axum::response::Response {
-    let who = match caller(&app, &headers) {
-        Ok(Some(who)) => who,
-        Ok(None) | Err(()) => return (StatusCode::UNAUTHORIZED, "a valid bearer token is needed").into_response(),
+    let Some(who) = app.signed_in(&headers) else {
+        return (StatusCode::UNAUTHORIZED, "a valid bearer token or a signed-in session is needed").into_response();
     };
     let sha256 = sha256.to_ascii_lowercase();
     if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {

@@ -58,6 +58,7 @@ pub fn form_problems(problems: &crate::forms::Problems) -> async_graphql::Error 
 pub fn from_store(e: StoreError) -> async_graphql::Error {
     match e {
         StoreError::Engine(e) => {
+            let words = e.words();
             let code = match e.code() {
                 ErrorCode::InvalidTransition => "INVALID_TRANSITION",
                 ErrorCode::Forbidden => "FORBIDDEN",
@@ -69,9 +70,11 @@ pub fn from_store(e: StoreError) -> async_graphql::Error {
                     return coded("INTERNAL", "internal error");
                 }
             };
-            coded(code, e.to_string())
+            coded(code, e.to_string()).extend_with(move |_, x| x.set("words", words.clone()))
         }
-        StoreError::Conflict => coded("CONFLICT", e.to_string()),
+        StoreError::Conflict => {
+            coded("CONFLICT", e.to_string()).extend_with(|_, x| x.set("words", "办件刚刚被他人更新，请刷新后再试"))
+        }
         StoreError::CaseNotFound(_) => not_found("such case"),
         StoreError::UnknownService(s) => bad_input(format!("no published service {s}")),
         StoreError::Publish(m) => bad_input(m),

@@ -57,6 +57,14 @@ impl QueueTask {
     async fn level_label(&self) -> &'static str {
         self.level.label()
     }
+
+    /// Working days until `due` on the working-day calendar (negative once past), to 0.01.
+    async fn working_days_left(&self, ctx: &Context<'_>) -> Option<f64> {
+        let due = self.due?;
+        let calendar = store(ctx).calendar();
+        let left = calendar.working_seconds(due).ok()? - calendar.working_seconds(Utc::now()).ok()?;
+        Some(crate::store::days(left))
+    }
 }
 
 impl From<crate::store::QueueItem> for QueueTask {

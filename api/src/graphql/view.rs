@@ -360,6 +360,36 @@ impl CaseView {
         Ok(super::timeline::entries(&self.service, &events, self.access.masked))
     }
 
+    /// The steps whose tasks have been done, in order (a step done twice appears once).
+    async fn completed_steps(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<String>> {
+        let events = store(ctx).events(&self.state.id).await.map_err(super::error::from_store)?;
+        let mut out: Vec<String> = Vec::new();
+        for r in &events {
+            if let engine::case::Event::TaskCompleted { step, .. } = &r.event
+                && !out.contains(step)
+            {
+                out.push(step.clone());
+            }
+        }
+        Ok(out)
+    }
+
+    /// The legal deadline if the caller extended it by `amount` now: the engine decides the
+    /// extension as if it were asked, and nothing is written. None when the caller may not
+    /// extend it so (no right, beyond the service's maximum, no running clock).
+    async fn extended_deadline(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Units to add to the legal limit, in its unit.")] amount: u32,
+    ) -> Option<DateTime<Utc>> {
+        let actor = self.actor.as_ref()?;
+        let calendar = store(ctx).calendar();
+        let decision = engine::case::Context { now: Utc::now(), calendar: &calendar, actor };
+        let command = engine::case::Command::ExtendDeadline { amount, reason: "preview".to_owned() };
+        let (_, after) = engine::case::decide_and_apply(&self.service, &self.state, &command, &decision).ok()?;
+        after.legal.as_ref().and_then(|c| c.deadline)
+    }
+
     /// The e-licences issued on this case.
     async fn certificates(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<super::documents::CertificateView>> {
         let list = store(ctx).certificates_of(&self.state.id).await.map_err(super::error::from_store)?;

@@ -134,4 +134,16 @@ pub struct ServiceFigures {
     pub baseline: Option<Process>,
     /// The process now.
     pub current: Process,
+    /// How many concluded cases took how long against the legal clock: whole days (working
+    /// days for working-day limits), in order, only days with cases.
+    pub distribution: Vec<DayCount>,
+}
+
+/// Cases concluded after a number of days.
+#[derive(Debug, Clone, Default, PartialEq, Eq, async_graphql::SimpleObject)]
+pub struct DayCount {
+    /// Whole days used (from this to the next).
+    pub days: i64,
+    /// Cases.
+    pub cases: i64,
 }

@@ -238,6 +238,12 @@ impl Store {
             if let (Some(h), Some(n)) = (histograms.get(code), used_counts.get(code)) {
                 f.processing_days.median = percentile(h, *n, 0.5);
                 f.processing_days.p90 = percentile(h, *n, 0.9);
+                let mut by_day: BTreeMap<i64, i64> = BTreeMap::new();
+                for (bucket, cases) in h {
+                    *by_day.entry(bucket.div_euclid(10)).or_default() += cases;
+                }
+                f.distribution =
+                    by_day.into_iter().map(|(days, cases)| super::figures::DayCount { days, cases }).collect();
             }
             f.service.clone_from(code);
             if let Ok(service) = self.latest(code) {

@@ -13,12 +13,17 @@ struct Asset {
     body: &'static str,
 }
 
-const ASSETS: [Asset; 2] = [
+const ASSETS: [Asset; 3] = [
     Asset { name: "site.css", content_type: "text/css; charset=utf-8", body: include_str!("../../assets/site.css") },
     Asset {
         name: "live.js",
         content_type: "text/javascript; charset=utf-8",
         body: include_str!("../../assets/live.js"),
+    },
+    Asset {
+        name: "work.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("../../assets/work.js"),
     },
 ];
 

@@ -18,6 +18,8 @@ pub struct Failure {
     pub message: String,
     /// Problems by field (`form.school_name`, `comment`), in words for the applicant.
     pub fields: Vec<(String, String)>,
+    /// The refusal in Chinese, when the API gives it (`extensions.words`).
+    pub words: Option<String>,
 }
 
 impl Failure {
@@ -109,7 +111,11 @@ impl Client {
             if code == "INTERNAL" {
                 tracing::error!(message = %error.message, "a page's document failed");
             }
-            return Err(Failure { code, message: error.message, fields });
+            let words = match ext.and_then(|e| e.get("words")) {
+                Some(async_graphql::Value::String(w)) => Some(w.clone()),
+                _ => None,
+            };
+            return Err(Failure { code, message: error.message, fields, words });
         }
         let data = response.data.into_json().map_err(|e| internal(&e.to_string()))?;
         serde_json::from_value(data).map_err(|e| {
@@ -120,5 +126,17 @@ impl Client {
 }
 
 fn internal(why: &str) -> Failure {
-    Failure { code: "INTERNAL".to_owned(), message: why.to_owned(), fields: Vec::new() }
+    Failure { code: "INTERNAL".to_owned(), message: why.to_owned(), fields: Vec::new(), words: None }
+}
+
+impl Client {
+    /// Runs a subscription as `who`; each answer as it comes.
+    pub fn subscribe(
+        &self,
+        who: &Claims,
+        document: &str,
+    ) -> impl futures_util::Stream<Item = async_graphql::Response> + Send + 'static {
+        let request = async_graphql::Request::new(document).data(Caller(Some(who.clone())));
+        self.schema.execute_stream(request)
+    }
 }

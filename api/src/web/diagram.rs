@@ -30,6 +30,8 @@ pub enum Mark {
     Current,
     /// Done.
     Done,
+    /// Filled with this colour (RGBA), e.g. a heat strip of time against limit.
+    Fill(u32),
 }
 
 const FONT: usize = 15;
@@ -49,6 +51,7 @@ pub fn process_svg(steps: &[Node<'_>], mark: impl Fn(&str) -> Mark, title: &str)
                 Mark::Plain => (0xffff_ffff, 1),
                 Mark::Current => (0xffd6_6bff, 3),
                 Mark::Done => (0xd3ec_d9ff, 1),
+                Mark::Fill(colour) => (colour, 1),
             };
             let look = StyleAttr::new(Color::new(0x1a1a_1aff), width, Some(Color::new(fill)), 6, FONT);
             let text = get_size_for_str(s.name, FONT);

@@ -11,12 +11,17 @@
 //! - [`public`]: for everyone, no sign-in: services, 办事指南, 办件查询, 证照核验.
 //! - [`applicant`]: for applicants, signed in: apply, receipt, my cases, correction,
 //!   withdrawal, rating, the e-licence.
+//! - [`clerk`]: for window clerks and reviewers: the queue, a case with its actions, the
+//!   notices the law requires in writing.
+//! - [`auditor`]: for auditors: the dashboard of SLA figures, late cases, audit trails.
 //! - [`signin`]: OpenID Connect sign-in, and the development sign-in.
 //! - [`session`]: the encrypted session cookie and the guard against forged posts.
 //! - [`client`], [`diagram`], [`qr`], [`assets`], [`oidc`]: the parts they share.
 
 pub mod applicant;
 pub mod assets;
+pub mod auditor;
+pub mod clerk;
 pub mod client;
 pub mod diagram;
 pub mod oidc;
@@ -125,6 +130,10 @@ pub struct Chrome {
     pub css: String,
     /// The script's URL, on pages that use it.
     pub script: Option<String>,
+    /// The signed-in person holds a staff role (the workbench is in the header).
+    pub staff: bool,
+    /// The signed-in person is an auditor (the dashboard is in the header).
+    pub auditor: bool,
 }
 
 impl Visit {
@@ -140,6 +149,12 @@ impl Visit {
             flash: self.take_flash(),
             css: assets::url("site.css"),
             script: None,
+            staff: self.session.as_ref().is_some_and(|s| {
+                s.roles
+                    .iter()
+                    .any(|r| ![crate::auth::APPLICANT, crate::auth::AUDITOR, crate::auth::ADMIN].contains(&r.as_str()))
+            }),
+            auditor: self.session.as_ref().is_some_and(|s| s.roles.iter().any(|r| r == crate::auth::AUDITOR)),
         }
     }
 
@@ -222,6 +237,34 @@ pub fn routes() -> Router<App> {
         .route("/my/cases/{id}/withdraw", post(applicant::cases::withdraw))
         .route("/my/cases/{id}/rate", post(applicant::cases::rate))
         .route("/my/cases/{id}/licence/{number}", get(applicant::cases::licence))
+        .route("/work", get(clerk::queue::queue))
+        .route("/work/claim", post(clerk::queue::claim))
+        .route("/work/events", get(clerk::queue::events))
+        .route("/work/cases/{id}", get(clerk::case::case))
+        .route("/work/cases/{id}/act", post(clerk::case::act))
+        .route("/work/cases/{id}/notices/{kind}", get(clerk::notices::notice))
+        .route("/audit", get(auditor::dashboard::dashboard))
+        .route("/audit/cases/{id}", get(auditor::trail::trail))
+}
+
+/// A refusal in words for the person who tried: the API's own Chinese words where it gives
+/// them, else what its code means.
+#[must_use]
+pub fn words(f: &client::Failure) -> String {
+    if let Some(w) = &f.words {
+        return w.clone();
+    }
+    if let Some((_, m)) = f.fields.first() {
+        return m.clone();
+    }
+    match f.code.as_str() {
+        "NOT_FOUND" => "没有找到，或您无权查看".into(),
+        "FORBIDDEN" => "您当前的身份不能办理这项操作".into(),
+        "CONFLICT" => "办件刚刚被他人更新，请刷新后再试".into(),
+        "UNAUTHENTICATED" => "请先登录".into(),
+        "BAD_USER_INPUT" => format!("填写有误：{}", f.message),
+        _ => "系统暂时出错，请稍后再试".into(),
+    }
 }
 
 /// A date-time from the API (RFC 3339) as a person in China reads it: 2026年12月1日 14:30.

@@ -118,16 +118,7 @@ impl Visit {
     /// The caller the API sees for this visitor.
     #[must_use]
     pub fn claims(&self) -> Option<Claims> {
-        self.session.as_ref().map(|s| Claims {
-            sub: s.sub.clone(),
-            name: s.name.clone(),
-            roles: s.roles.clone(),
-            office: s.office.clone(),
-            exp: s.exp,
-            iat: 0,
-            iss: self.site.issuer.clone(),
-            aud: self.site.audience.clone(),
-        })
+        self.session.as_ref().map(|s| self.site.claims_of(s))
     }
 
     /// The site's settings.
@@ -308,6 +299,30 @@ pub fn local(path: &str) -> String {
 }
 
 impl super::Site {
+    /// The caller a session stands for, as a bearer token would name them.
+    #[must_use]
+    pub fn claims_of(&self, s: &Session) -> Claims {
+        Claims {
+            sub: s.sub.clone(),
+            name: s.name.clone(),
+            roles: s.roles.clone(),
+            office: s.office.clone(),
+            exp: s.exp,
+            iat: 0,
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+        }
+    }
+
+    /// The caller of a request by its session cookie, if it carries a current one: for the
+    /// reads a page links to (downloads, CSV exports), never for the API's writes.
+    #[must_use]
+    pub fn session_caller(&self, headers: &HeaderMap) -> Option<Claims> {
+        let jar = PrivateCookieJar::from_headers(headers, self.key.clone());
+        let session = serde_json::from_str::<Session>(jar.get(SESSION)?.value()).ok()?;
+        (session.exp > chrono::Utc::now().timestamp()).then(|| self.claims_of(&session))
+    }
+
     fn cookie(&self, name: &'static str, value: String) -> Cookie<'static> {
         self.cookie_owned(name.to_owned(), value)
     }

@@ -173,3 +173,54 @@ impl EngineError {
         }
     }
 }
+
+impl EngineError {
+    /// The refusal in Chinese, as a clerk or an applicant reads it beside the action they
+    /// tried (the `Display` text stays English for logs and API clients).
+    #[must_use]
+    pub fn words(&self) -> String {
+        use EngineError as E;
+        match self {
+            E::WrongStatus { status, .. } => format!("办件当前为“{}”，不能进行这项操作", status_words(*status)),
+            E::MissingRole(role) => format!("这项操作需要“{role}”岗位"),
+            E::OutOfScope => "办件不在您所在机关的办理范围内".into(),
+            E::NotApplicant => "只有申请人本人可以办理".into(),
+            E::NotSystem => "这一步由系统自动完成".into(),
+            E::OwnApplication => "不能审批自己提交的申请".into(),
+            E::MissingMaterials(m) => format!("还缺少必交材料：{}", m.join("、")),
+            E::UnknownMaterial(m) => format!("本事项没有材料“{m}”"),
+            E::NotDeferrable(m) => format!("材料“{m}”不能容缺受理"),
+            E::UnchangedSinceNotice => "已发出补正告知且申请人尚未补正：补正内容须一次性告知，不能再次发出".into(),
+            E::EmptyNotice => "补正告知至少要列出一项需补正的内容".into(),
+            E::ReasonRequired => "请填写理由".into(),
+            E::TaskNotFound(_) => "这项待办已办结或不存在".into(),
+            E::ClaimedByOther(who) => format!("已由 {who} 认领"),
+            E::AlreadyClaimed => "您已认领这项待办".into(),
+            E::UnknownAction(a) => format!("本环节没有“{a}”这个操作"),
+            E::BadData { field, message } => format!("{field}：{message}"),
+            E::TimerNotPending(_) | E::TimerNotDue(_) | E::EffectNotFound(_) => "系统任务已处理".into(),
+            E::UnknownProcedure(p) => format!("本事项没有特别程序“{p}”"),
+            E::AlreadyPaused => "已因特别程序暂停计时".into(),
+            E::NotPaused => "当前没有因特别程序暂停计时".into(),
+            E::NoExtension => "本事项依法不能延长期限".into(),
+            E::ExtensionExceeded { max, used } => format!("延长期限合计不能超过 {max}，已延长 {used}"),
+            E::AlreadyRated => "已评价过本办件".into(),
+            E::InvalidScore(_) => "评价等级为 1 至 5".into(),
+            E::RatingReasonRequired(_) => "选择“不满意”或“非常不满意”时，请写明原因".into(),
+            E::OutsideBatchWindow(next) => format!("现在不在申报期内，下次申报从 {next} 开始"),
+            E::Condition(_) | E::Calendar(_) | E::MissingStep(_) => "系统出错，请稍后再试".into(),
+        }
+    }
+}
+
+fn status_words(status: Status) -> &'static str {
+    match status {
+        Status::New => "未提交",
+        Status::Received => "待受理",
+        Status::CorrectionRequested => "待补正",
+        Status::InProgress => "办理中",
+        Status::Paused => "暂停计时",
+        Status::AwaitingMaterials => "待补交容缺材料",
+        Status::Concluded => "已办结",
+    }
+}
