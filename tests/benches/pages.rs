@@ -12,7 +12,7 @@
 
 use std::time::{Duration, Instant};
 
-use tests::server::serve_pages;
+use tests::server::{page_session, serve_pages};
 use tests::{submission, transfer_form};
 
 fn env_usize(name: &str, default: usize) -> usize {
@@ -89,21 +89,7 @@ async fn main() {
 
     let url = serve_pages(store, 3600).await;
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    // Sign in once through the development sign-in, as a browser would.
-    let page = http.get(format!("{url}/signin")).send().await.unwrap();
-    let jar = cookie_header(&page);
-    let html = page.text().await.unwrap();
-    let at = html.find("name=\"csrf\" value=\"").unwrap() + 19;
-    let csrf = &html[at..at + 32];
-    let signed = http
-        .post(format!("{url}/signin/development"))
-        .header("cookie", &jar)
-        .form(&[("csrf", csrf), ("sub", "school-7"), ("next", "/")])
-        .send()
-        .await
-        .unwrap();
-    let cookie = format!("{jar}; {}", cookie_header(&signed));
-
+    let cookie = page_session(&url, "school-7").await;
     let warm: Vec<String> = (0..50).map(|_| format!("{url}/services/JY-XK-0001")).collect();
     time(&http, "warm-up", &warm, "").await;
     let guide: Vec<String> = (0..requests).map(|_| format!("{url}/services/JY-XK-0001")).collect();
@@ -117,14 +103,4 @@ async fn main() {
     time(&http, "办件查询 /status", &status, "").await;
     let apply: Vec<String> = (0..requests).map(|_| format!("{url}/services/JY-XK-0001/apply")).collect();
     time(&http, "申请 /services/{code}/apply", &apply, &cookie).await;
-}
-
-fn cookie_header(response: &reqwest::Response) -> String {
-    response
-        .headers()
-        .get_all(reqwest::header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_owned))
-        .collect::<Vec<_>>()
-        .join("; ")
 }

@@ -8,6 +8,8 @@
 //! year (`41`, 2025) and one county office's month (`410105`, March 2026), five runs each;
 //! the best and the median are printed.
 //!
+//! The auditor's dashboard page (`/audit`) for the province's year is timed too, over HTTP.
+//!
 //! Run: `cargo bench -p tests --bench report` (`REPORT_CASES` scales it).
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
@@ -178,6 +180,25 @@ async fn main() {
         println!(
             "{name}: province-wide year (41, 2025, {cases} cases concluded): best {best:.1?}, median {median:.1?}"
         );
+        // The auditor's dashboard for the same year, over HTTP as a signed-in auditor sees it.
+        let url = tests::server::serve_pages(store.clone(), 3600).await;
+        let cookie = tests::server::page_session(&url, "audit-1").await;
+        let http = reqwest::Client::new();
+        let mut took = Vec::new();
+        for _ in 0..5 {
+            let t = Instant::now();
+            let page = http
+                .get(format!("{url}/audit?office=41&from=2025-01-01&to=2025-12-31"))
+                .header("cookie", &cookie)
+                .send()
+                .await
+                .unwrap();
+            assert!(page.status().is_success(), "dashboard: {}", page.status());
+            let _ = page.text().await.unwrap();
+            took.push(t.elapsed());
+        }
+        took.sort_unstable();
+        println!("{name}: the auditor's dashboard page for that year: best {:.1?}, median {:.1?}", took[0], took[2]);
         let county = ReportFilter {
             office: "410105".into(),
             service: None,

@@ -121,6 +121,38 @@ pub async fn serve_pages(store: api::store::Store, session_seconds: i64) -> Stri
     url
 }
 
+/// Signs in to the pages at `url` as the demo identity `sub` through the development
+/// sign-in, as a browser would; the `Cookie` header that carries the session.
+pub async fn page_session(url: &str, sub: &str) -> String {
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let page = http.get(format!("{url}/signin")).send().await.unwrap();
+    let jar = set_cookies(&page);
+    let html = page.text().await.unwrap();
+    let at = html.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let csrf = &html[at..at + 32];
+    let signed = http
+        .post(format!("{url}/signin/development"))
+        .header("cookie", &jar)
+        .form(&[("csrf", csrf), ("sub", sub), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed.status(), 303, "signed in as {sub}");
+    format!("{jar}; {}", set_cookies(&signed))
+}
+
+/// The cookies a response sets, as a `Cookie` header carries them back.
+#[must_use]
+pub fn set_cookies(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_owned))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 async fn axum_serve(listener: tokio::net::TcpListener, router: axum::Router) -> std::io::Result<()> {
     axum::serve(listener, router).await
 }
