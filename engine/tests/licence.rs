@@ -291,6 +291,21 @@ fn tasks_are_claimed_once_and_only_by_their_role_in_scope() {
     case.ok(&a, complete("approve"));
 }
 
+#[test]
+fn a_claimed_task_is_given_back_only_by_who_claimed_it_and_a_colleague_takes_it() {
+    let mut case = accepted();
+    let task = case.task("site_inspection");
+    let a = staff("insp-a", "inspector", "4101");
+    let b = staff("insp-b", "inspector", "410102");
+    assert_eq!(case.run(&a, Command::ReleaseTask { task }), Err(EngineError::NotClaimed), "nothing to give back");
+    case.ok(&a, Command::ClaimTask { task });
+    assert_eq!(case.run(&b, Command::ReleaseTask { task }), Err(EngineError::ClaimedByOther("insp-a".into())));
+    case.ok(&a, Command::ReleaseTask { task });
+    assert_eq!(case.state.tasks[&task].claimed_by, None);
+    case.ok(&b, Command::ClaimTask { task });
+    assert_eq!(case.state.tasks[&task].claimed_by.as_deref(), Some("insp-b"));
+}
+
 fn offered(case: &Case, who: &Actor) -> Vec<(engine::case::OperationKind, Option<String>)> {
     engine::case::operations(&case.service, &case.state, who, case.now, &common::CALENDAR)
         .into_iter()

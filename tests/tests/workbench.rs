@@ -118,6 +118,17 @@ async fn a_clerk_works_a_licence_from_the_queue_to_the_e_licence_each_step_by_it
     assert!(b.text().await.contains("受理通知书"));
     b.accessible("acceptance notice").await;
 
+    // The expert claims from the queue, gives it back, and claims again (bulk).
+    sign_in_as(&b, &url, "expert-01", "/work").await;
+    b.click_css(&format!("button[name=task][value^='{case}:']")).await;
+    assert!(b.text().await.contains("已认领 1 件"), "{}", b.text().await);
+    b.click_css(&format!("button[name=release][value^='{case}:']")).await;
+    assert!(b.text().await.contains("已取消认领"), "{}", b.text().await);
+    b.client.find(Locator::Css(&format!("input[name=pick][value^='{case}:']"))).await.unwrap().click().await.unwrap();
+    b.press("认领所选").await;
+    assert!(b.text().await.contains("已认领 1 件"), "{}", b.text().await);
+    b.accessible("queue after claiming").await;
+
     // 考察评估: the inspector and the expert, each from their own queue.
     for (who, step) in [("he.kc", "实地考察"), ("expert-01", "专家评估")] {
         sign_in_as(&b, &url, who, "/work").await;

@@ -249,6 +249,16 @@ impl CaseMutation {
         run(ctx, case_id, Command::ClaimTask { task: task_id }, None).await
     }
 
+    /// Give back a task you claimed (取消签收), for a colleague to take.
+    async fn release_task(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The case (its id, the tracking number).")] case_id: String,
+        #[graphql(desc = "The task you claimed.")] task_id: u32,
+    ) -> async_graphql::Result<CaseView> {
+        run(ctx, case_id, Command::ReleaseTask { task: task_id }, None).await
+    }
+
     /// Complete a task with one of its step's actions and the step's outputs.
     async fn complete_task(
         &self,

@@ -117,6 +117,7 @@ pub fn entries(service: &Service, events: &[Recorded], masked: bool) -> Vec<Time
                 continue;
             }
             Event::TaskClaimed { task, .. } => (task_roles.get(task).cloned(), "签收".to_owned()),
+            Event::TaskReleased { task, .. } => (task_roles.get(task).cloned(), "取消签收".to_owned()),
             Event::TaskCompleted { task, step, action, .. } => {
                 let step_name = service.step_name(step).unwrap_or(step);
                 (task_roles.get(task).cloned(), format!("{step_name}：{}", action_label(service, step, action)))

@@ -126,6 +126,8 @@ pub enum Operation {
     Withdraw,
     /// `claimTask` (签收).
     ClaimTask,
+    /// `releaseTask` (取消签收).
+    ReleaseTask,
     /// `completeTask` (办理).
     CompleteTask,
     /// `pauseClock` (暂停计时).
@@ -184,6 +186,8 @@ pub enum EventKind {
     TaskOpened,
     /// 签收.
     TaskClaimed,
+    /// 取消签收.
+    TaskReleased,
     /// A task done.
     TaskCompleted,
     /// A task no longer needed.
@@ -241,6 +245,7 @@ impl From<&engine::case::Event> for EventKind {
             E::CaseAccepted { .. } => Self::CaseAccepted,
             E::TaskOpened { .. } => Self::TaskOpened,
             E::TaskClaimed { .. } => Self::TaskClaimed,
+            E::TaskReleased { .. } => Self::TaskReleased,
             E::TaskCompleted { .. } => Self::TaskCompleted,
             E::TaskCancelled { .. } => Self::TaskCancelled,
             E::TaskEscalated { .. } => Self::TaskEscalated,

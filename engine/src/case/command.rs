@@ -96,6 +96,11 @@ pub enum Command {
         /// Task id.
         task: u32,
     },
+    /// Give back a task one has taken, for a colleague to take.
+    ReleaseTask {
+        /// Task id.
+        task: u32,
+    },
     /// Complete a task with one of its actions.
     CompleteTask {
         /// Task id.
@@ -165,6 +170,7 @@ impl Command {
             Self::SupplyMaterials { .. } => "supplyMaterials",
             Self::RefuseCase { .. } => "refuseCase",
             Self::ClaimTask { .. } => "claimTask",
+            Self::ReleaseTask { .. } => "releaseTask",
             Self::CompleteTask { .. } => "completeTask",
             Self::FireTimer { .. } => "fireTimer",
             Self::PauseClock { .. } => "pauseClock",

@@ -129,6 +129,7 @@ impl Tx<'_> {
             Command::RefuseCase { reason } => self.refuse(reason),
             Command::WithdrawCase { reason } => self.withdraw(reason),
             Command::ClaimTask { task } => self.claim(*task),
+            Command::ReleaseTask { task } => self.release(*task),
             Command::CompleteTask { task, action, data } => self.complete_by_actor(*task, action, data),
             Command::FireTimer { timer } => self.fire(*timer),
             Command::PauseClock { procedure } => self.pause_for_procedure(procedure),

@@ -90,6 +90,9 @@ pub enum EngineError {
     /// The actor already holds the task.
     #[error("you have already claimed this task")]
     AlreadyClaimed,
+    /// Nobody has taken this task, so there is nothing to give back.
+    #[error("the task is not claimed")]
+    NotClaimed,
     /// The step has no such action.
     #[error("the step offers no action `{0}`")]
     UnknownAction(String),
@@ -167,7 +170,7 @@ impl EngineError {
                 ErrorCode::Forbidden
             }
             E::TaskNotFound(_) | E::TimerNotPending(_) | E::EffectNotFound(_) => ErrorCode::NotFound,
-            E::ClaimedByOther(_) | E::AlreadyClaimed => ErrorCode::Conflict,
+            E::ClaimedByOther(_) | E::AlreadyClaimed | E::NotClaimed => ErrorCode::Conflict,
             E::Calendar(_) | E::MissingStep(_) => ErrorCode::Internal,
             _ => ErrorCode::BadUserInput,
         }
@@ -196,6 +199,7 @@ impl EngineError {
             E::TaskNotFound(_) => "这项待办已办结或不存在".into(),
             E::ClaimedByOther(who) => format!("已由 {who} 认领"),
             E::AlreadyClaimed => "您已认领这项待办".into(),
+            E::NotClaimed => "这项待办没有人认领".into(),
             E::UnknownAction(a) => format!("本环节没有“{a}”这个操作"),
             E::BadData { field, message } => format!("{field}：{message}"),
             E::TimerNotPending(_) | E::TimerNotDue(_) | E::EffectNotFound(_) => "系统任务已处理".into(),

@@ -80,6 +80,13 @@ pub enum Event {
         /// By whom.
         by: String,
     },
+    /// A task taken was given back (取消签收).
+    TaskReleased {
+        /// Task id.
+        task: u32,
+        /// By whom.
+        by: String,
+    },
     /// A task was done.
     TaskCompleted {
         /// Task id.

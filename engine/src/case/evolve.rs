@@ -60,6 +60,11 @@ pub fn evolve(state: &mut CaseState, event: &Event) {
                 t.claimed_by = Some(by.clone());
             }
         }
+        Event::TaskReleased { task, .. } => {
+            if let Some(t) = state.tasks.get_mut(task) {
+                t.claimed_by = None;
+            }
+        }
         Event::TaskCompleted { task, step, data, .. } => {
             if step == super::state::FOLLOW_UP_STEP {
                 use super::state::FollowUp;

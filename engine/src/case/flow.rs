@@ -160,6 +160,17 @@ impl<'a> Tx<'a> {
         Ok(())
     }
 
+    pub(super) fn release(&mut self, id: u32) -> Result<(), EngineError> {
+        let task = self.state.tasks.get(&id).ok_or(EngineError::TaskNotFound(id))?;
+        match &task.claimed_by {
+            Some(holder) if holder == &self.actor().user => {}
+            Some(holder) => return Err(EngineError::ClaimedByOther(holder.clone())),
+            None => return Err(EngineError::NotClaimed),
+        }
+        self.emit(Event::TaskReleased { task: id, by: self.actor().user.clone() });
+        Ok(())
+    }
+
     pub(super) fn complete_by_actor(
         &mut self,
         id: u32,

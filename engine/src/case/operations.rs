@@ -26,6 +26,8 @@ pub enum OperationKind {
     Withdraw,
     /// 签收 a task (`claimTask`).
     ClaimTask,
+    /// 取消签收: give a task back (`releaseTask`).
+    ReleaseTask,
     /// 办理 a task with one of its step's actions (`completeTask`).
     CompleteTask,
     /// 暂停计时 for a special procedure (`pauseClock`).
@@ -51,6 +53,7 @@ impl OperationKind {
             Self::SupplyMaterials => "补正材料",
             Self::Withdraw => "撤回申请",
             Self::ClaimTask => "签收",
+            Self::ReleaseTask => "取消签收",
             Self::CompleteTask => "办理",
             Self::PauseClock => "暂停计时",
             Self::ResumeClock => "恢复计时",
@@ -112,6 +115,7 @@ pub fn operations(
     offer(OperationKind::Withdraw, None, None, Command::WithdrawCase { reason: "-".to_owned() }, false);
     for &task in state.tasks.keys() {
         offer(OperationKind::ClaimTask, Some(task), None, Command::ClaimTask { task }, false);
+        offer(OperationKind::ReleaseTask, Some(task), None, Command::ReleaseTask { task }, false);
         // No step offers an action named NUL: the refusal comes after the checks of who.
         let complete = Command::CompleteTask { task, action: "\0".to_owned(), data: serde_json::Map::new() };
         offer(OperationKind::CompleteTask, Some(task), None, complete, true);

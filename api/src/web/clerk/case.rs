@@ -294,6 +294,7 @@ pub struct TaskLine {
     role_name: String,
     claimed: String,
     may_claim: bool,
+    may_release: bool,
     acts: Vec<Act>,
 }
 
@@ -420,6 +421,7 @@ fn page(
                 role_name: t.role_name.clone(),
                 claimed: t.claimed_by.clone().unwrap_or_default(),
                 may_claim: case.operations.iter().any(|o| o.operation == "CLAIM_TASK" && o.task_id == Some(t.id)),
+                may_release: case.operations.iter().any(|o| o.operation == "RELEASE_TASK" && o.task_id == Some(t.id)),
                 acts: if completable {
                     t.actions
                         .iter()
@@ -589,6 +591,11 @@ pub async fn act(
             "mutation($c: String!, $t: Int!) { claimTask(caseId: $c, taskId: $t) { id } }",
             json!({ "c": id, "t": task }),
             "已认领。",
+        ),
+        "release" => (
+            "mutation($c: String!, $t: Int!) { releaseTask(caseId: $c, taskId: $t) { id } }",
+            json!({ "c": id, "t": task }),
+            "已取消认领。",
         ),
         "complete" => {
             let mut data = serde_json::Map::new();

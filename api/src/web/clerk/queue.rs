@@ -253,7 +253,8 @@ async fn render(app: &App, mut visit: Visit, who: &crate::auth::Claims, f: Filte
 }
 
 /// `POST /work/claim`: claims one task (`task=<case>:<task>`) or every ticked one
-/// (`pick=<case>:<task>`, repeated), then back to the same view.
+/// (`pick=<case>:<task>`, repeated), or gives one back (`release=<case>:<task>`), then back
+/// to the same view.
 pub async fn claim(
     State(app): State<App>,
     mut visit: Visit,
@@ -266,6 +267,19 @@ pub async fn claim(
     };
     if visit.forged(&get("csrf").unwrap_or_default()) {
         return forged(visit);
+    }
+    if let Some(one) = get("release") {
+        let Some((case, task)) = one.rsplit_once(':').and_then(|(c, t)| Some((c.to_owned(), t.parse::<u32>().ok()?)))
+        else {
+            return visit.redirect(&back);
+        };
+        let doc = "mutation($c: String!, $t: Int!) { releaseTask(caseId: $c, taskId: $t) { id } }";
+        let note = match app.client().run::<serde_json::Value>(Some(&who), doc, json!({ "c": case, "t": task })).await {
+            Ok(_) => "已取消认领，同事可以认领。".to_owned(),
+            Err(f) => format!("未能取消认领：{}", crate::web::words(&f)),
+        };
+        visit.flash(&note);
+        return visit.redirect(&back);
     }
     let picked: Vec<String> = match get("task") {
         Some(one) => vec![one],
