@@ -89,7 +89,8 @@ fn every_licensing_service_pauses_for_its_special_procedures_and_extends_exactly
         let first = CALENDAR.working_day_on_or_after(engine::calendar::local_date(legal.start)).unwrap();
         let back = CALENDAR.add_working_days(first, 3).unwrap();
         let at_ten = |d: NaiveDate| engine::calendar::start_of(d) + chrono::Duration::hours(10);
-        case.at(at_ten(first)).ok(&staff, Command::PauseClock { procedure: procedure.code.clone() });
+        case.at(at_ten(first))
+            .ok(&staff, Command::PauseClock { procedure: procedure.code.clone(), notice: String::new() });
         assert_eq!(case.state.status, Status::Paused, "{file}");
         case.at(at_ten(back)).ok(&staff, Command::ResumeClock);
         assert_eq!(case.state.status, Status::InProgress, "{file}");
@@ -133,7 +134,8 @@ fn public_services_have_no_special_procedure_and_no_extension() {
     for file in ["student-transfer.yaml", "migrant-children-enrollment.yaml"] {
         let (mut case, staff) = accepted(file);
         let deadline = case.state.legal.as_ref().unwrap().deadline;
-        let err = case.run(&staff, Command::PauseClock { procedure: "hearing".into() }).unwrap_err();
+        let err =
+            case.run(&staff, Command::PauseClock { procedure: "hearing".into(), notice: String::new() }).unwrap_err();
         assert!(matches!(err, EngineError::UnknownProcedure(_)), "{file}: {err}");
         assert_eq!(err.code(), ErrorCode::BadUserInput);
         let err = case.run(&staff, Command::ExtendDeadline { amount: 1, reason: "忙".into() }).unwrap_err();

@@ -212,12 +212,16 @@ fn a_hearing_pauses_both_clocks_and_an_extension_moves_only_the_legal_one() {
     let leader = staff("lead", "leader", "4101");
     let head = staff("head", "agency_head", "4101");
     assert_eq!(
-        case.run(&leader, Command::PauseClock { procedure: "auction".into() }),
+        case.run(&leader, Command::PauseClock { procedure: "auction".into(), notice: String::new() }),
         Err(EngineError::UnknownProcedure("auction".into()))
     );
     assert_eq!(case.run(&leader, Command::ResumeClock), Err(EngineError::NotPaused));
-    case.at(cst(2026, 2, 12, 0, 0)).ok(&leader, Command::PauseClock { procedure: "hearing".into() });
-    assert_eq!(case.run(&leader, Command::PauseClock { procedure: "hearing".into() }), Err(EngineError::AlreadyPaused));
+    case.at(cst(2026, 2, 12, 0, 0))
+        .ok(&leader, Command::PauseClock { procedure: "hearing".into(), notice: String::new() });
+    assert_eq!(
+        case.run(&leader, Command::PauseClock { procedure: "hearing".into(), notice: String::new() }),
+        Err(EngineError::AlreadyPaused)
+    );
     case.at(cst(2026, 2, 13, 0, 0)).ok(&leader, Command::ResumeClock);
     // One working day (Thu 2/12) paused: promised 2/28 -> Mon 3/2.
     assert_eq!(case.state.promised.as_ref().unwrap().deadline, Some(end_of(2026, 3, 2)));

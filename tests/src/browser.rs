@@ -21,14 +21,19 @@ const AXE_VERSION: &str = "4.14.1";
 /// A headless Chromium and its driver; both stop when this is dropped.
 pub struct Browser {
     driver: Child,
+    profile: std::path::PathBuf,
     /// The WebDriver session.
     pub client: Client,
 }
 
 impl Drop for Browser {
+    /// Stops chromedriver and the Chromium it started (found by its own profile folder:
+    /// killing the driver alone leaves the browser running).
     fn drop(&mut self) {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+        let _ = Command::new("pkill").arg("-KILL").arg("-f").arg(&self.profile).status();
+        let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
 
@@ -47,6 +52,7 @@ impl Browser {
             );
         }
         let port = free_port();
+        let profile = std::env::temp_dir().join(format!("page-test-chromium-{}", uuid::Uuid::now_v7()));
         let driver = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -60,6 +66,7 @@ impl Browser {
                 "binary": CHROMIUM,
                 "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
                          "--disable-background-networking", "--lang=zh-CN",
+                         format!("--user-data-dir={}", profile.display()),
                          format!("--window-size={},{}", PHONE.0, PHONE.1)]
             }),
         );
@@ -71,7 +78,7 @@ impl Browser {
                 .connect(&url)
                 .await
             {
-                Ok(client) => return Self { driver, client },
+                Ok(client) => return Self { driver, profile, client },
                 Err(e) => last = Some(e),
             }
             tokio::time::sleep(Duration::from_millis(100)).await;

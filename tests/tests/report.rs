@@ -132,7 +132,7 @@ async fn the_sla_report_gives_the_figures_worked_out_by_hand() {
         c.run(&applicant, Command::SupplyMaterials { materials: supplied.into() }, at(3, 9)).await;
         c.run(&clerk, Command::AcceptCase { deferred: Vec::new() }, at(3, 10)).await;
         let leader = Actor::staff("leader-1", "leader", office);
-        c.run(&leader, Command::PauseClock { procedure: "hearing".into() }, at(4, 12)).await;
+        c.run(&leader, Command::PauseClock { procedure: "hearing".into(), notice: String::new() }, at(4, 12)).await;
         c.run(&leader, Command::ResumeClock, at(6, 12)).await;
         let head = Actor::staff("head-1", "agency_head", office);
         c.run(&head, Command::ExtendDeadline { amount: 5, reason: "情况复杂".into() }, at(9, 9)).await;

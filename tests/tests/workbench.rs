@@ -140,12 +140,24 @@ async fn a_clerk_works_a_licence_from_the_queue_to_the_e_licence_each_step_by_it
 
     // 领导审议: a hearing pauses the clocks, then they run again.
     sign_in_as(&b, &url, "ma.ld", &format!("/work/cases/{case}")).await;
+    b.client.find(Locator::Css("#days-hearing")).await.unwrap().send_keys("10").await.unwrap();
+    b.client
+        .find(Locator::Css("#notice-hearing"))
+        .await
+        .unwrap()
+        .send_keys("定于下周组织听证，请举办者到场陈述")
+        .await
+        .unwrap();
     b.press("启动听证，暂停计时").await;
     let page = b.text().await;
     assert!(page.contains("因听证暂停计时"), "{page}");
     b.accessible("case paused").await;
     b.open(&format!("{url}/work/cases/{case}/notices/procedure")).await;
-    assert!(b.text().await.contains("特别程序告知书") && b.text().await.contains("听证"));
+    let procedure = b.text().await;
+    assert!(
+        procedure.contains("特别程序告知书") && procedure.contains("预计需要 10 个工作日；定于下周组织听证"),
+        "{procedure}"
+    );
     b.open(&format!("{url}/work/cases/{case}")).await;
     b.press("特别程序结束，恢复计时").await;
     assert!(b.text().await.contains("已恢复计时"));

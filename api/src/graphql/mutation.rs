@@ -283,8 +283,10 @@ impl CaseMutation {
         #[graphql(desc = "The case (its id, the tracking number).")] case_id: String,
         #[graphql(desc = "The special procedure's code (`specialProcedures { code }` of the service).")]
         procedure: String,
+        #[graphql(default, desc = "What the applicant is told in writing (art. 45): expected duration and why.")]
+        notice: String,
     ) -> async_graphql::Result<CaseView> {
-        run(ctx, case_id, Command::PauseClock { procedure }, None).await
+        run(ctx, case_id, Command::PauseClock { procedure, notice }, None).await
     }
 
     /// Resume the clocks.

@@ -126,9 +126,10 @@ pub fn entries(service: &Service, events: &[Recorded], masked: bool) -> Vec<Time
                 let name = role_name(service, to_role);
                 (None, format!("超时移交{name}（原{}）", task_roles.get(task).cloned().unwrap_or_default()))
             }
-            Event::ClocksPaused { reason, .. } => {
+            Event::ClocksPaused { reason, notice, .. } => {
                 let (name, role) = procedure_name(service, reason);
-                (role.map(|r| role_name(service, &r)), format!("暂停计时：{name}"))
+                let told = if notice.is_empty() { String::new() } else { format!("（告知：{notice}）") };
+                (role.map(|r| role_name(service, &r)), format!("暂停计时：{name}{told}"))
             }
             Event::ClocksResumed { reason, .. } => {
                 let (name, role) = procedure_name(service, reason);

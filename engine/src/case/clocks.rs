@@ -45,9 +45,13 @@ fn update_clocks(
 
 impl Tx<'_> {
     pub(super) fn pause_clocks(&mut self, reason: PauseReason) -> Result<(), EngineError> {
+        self.pause_clocks_with(reason, "")
+    }
+
+    fn pause_clocks_with(&mut self, reason: PauseReason, notice: &str) -> Result<(), EngineError> {
         let now = self.now();
         update_clocks(self, |c, cal| Ok(c.pause(now, cal)?))?;
-        self.emit(Event::ClocksPaused { reason, by: self.actor().user.clone() });
+        self.emit(Event::ClocksPaused { reason, by: self.actor().user.clone(), notice: notice.to_owned() });
         Ok(())
     }
 
@@ -78,14 +82,14 @@ impl Tx<'_> {
         self.require_staff(role.map_or("", String::as_str), &office)
     }
 
-    pub(super) fn pause_for_procedure(&mut self, procedure: &str) -> Result<(), EngineError> {
+    pub(super) fn pause_for_procedure(&mut self, procedure: &str, notice: &str) -> Result<(), EngineError> {
         if self.state.status == Status::Paused {
             return Err(EngineError::AlreadyPaused);
         }
         self.require_status("pauseClock", &[Status::InProgress])?;
         let roles = self.procedure_roles(procedure)?;
         self.require_any_role(&roles)?;
-        self.pause_clocks(PauseReason::Procedure(procedure.to_owned()))
+        self.pause_clocks_with(PauseReason::Procedure(procedure.to_owned()), notice.trim())
     }
 
     pub(super) fn resume_procedure(&mut self) -> Result<(), EngineError> {

@@ -119,6 +119,10 @@ pub enum Command {
     PauseClock {
         /// Procedure code from the definition.
         procedure: String,
+        /// What the applicant is told in writing (art. 45): the expected duration and why;
+        /// may be empty.
+        #[serde(default)]
+        notice: String,
     },
     /// 恢复计时.
     ResumeClock,

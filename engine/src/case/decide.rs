@@ -132,7 +132,7 @@ impl Tx<'_> {
             Command::ReleaseTask { task } => self.release(*task),
             Command::CompleteTask { task, action, data } => self.complete_by_actor(*task, action, data),
             Command::FireTimer { timer } => self.fire(*timer),
-            Command::PauseClock { procedure } => self.pause_for_procedure(procedure),
+            Command::PauseClock { procedure, notice } => self.pause_for_procedure(procedure, notice),
             Command::ResumeClock => self.resume_procedure(),
             Command::ExtendDeadline { amount, reason } => self.extend(*amount, reason),
             Command::RecordVisit { purpose } => self.record_visit(purpose),

@@ -156,6 +156,9 @@ pub enum Event {
         reason: PauseReason,
         /// By whom.
         by: String,
+        /// What the applicant was told (expected duration, why); empty for none.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        notice: String,
     },
     /// The clocks run again.
     ClocksResumed {

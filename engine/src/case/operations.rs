@@ -121,7 +121,7 @@ pub fn operations(
         offer(OperationKind::CompleteTask, Some(task), None, complete, true);
     }
     for p in &service.spec.special_procedures {
-        let command = Command::PauseClock { procedure: p.code.clone() };
+        let command = Command::PauseClock { procedure: p.code.clone(), notice: String::new() };
         offer(OperationKind::PauseClock, None, Some(p.code.clone()), command, false);
     }
     offer(OperationKind::ResumeClock, None, None, Command::ResumeClock, false);

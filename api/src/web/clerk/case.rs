@@ -621,8 +621,8 @@ pub async fn act(
             )
         }
         "pause" => (
-            "mutation($c: String!, $p: String!) { pauseClock(caseId: $c, procedure: $p) { id } }",
-            json!({ "c": id, "p": get("procedure") }),
+            "mutation($c: String!, $p: String!, $n: String!) { pauseClock(caseId: $c, procedure: $p, notice: $n) { id } }",
+            json!({ "c": id, "p": get("procedure"), "n": pause_notice(&get("days"), &get("notice")) }),
             "已暂停计时，请打印特别程序告知书送达申请人。",
         ),
         "resume" => ("mutation($c: String!) { resumeClock(caseId: $c) { id } }", json!({ "c": id }), "已恢复计时。"),
@@ -656,6 +656,15 @@ pub async fn act(
         }
         Err(f) if matches!(f.code.as_str(), "NOT_FOUND") => visit.refused(&f),
         Err(f) => again(&app, visit, &id, &op, words(&f), typed).await,
+    }
+}
+
+/// What the 特别程序告知书 tells the applicant: the expected duration and the text.
+fn pause_notice(days: &str, text: &str) -> String {
+    match (days.trim(), text.trim()) {
+        ("", t) => t.to_owned(),
+        (d, "") => format!("预计需要 {d} 个工作日"),
+        (d, t) => format!("预计需要 {d} 个工作日；{t}"),
     }
 }
 
