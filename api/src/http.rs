@@ -98,6 +98,7 @@ pub fn router_with(store: Store, auth: Auth, site: crate::web::Site) -> Router {
         .route("/reports/sla.csv", get(crate::export::sla))
         .route("/reports/cases.csv", get(crate::export::cases))
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::map_response(crate::web::protect))
         .layer(axum::middleware::from_fn_with_state(app.clone(), observe))
         .with_state(app)
 }
@@ -254,7 +255,16 @@ async fn download(
     };
     match file {
         Ok(Some(f)) => match tokio::fs::read(app.store.file_path(&sha256)).await {
-            Ok(bytes) => ([(axum::http::header::CONTENT_TYPE, f.content_type)], bytes).into_response(),
+            // Saved, never shown inside our origin: an uploaded file is someone else's content.
+            Ok(bytes) => (
+                [
+                    (axum::http::header::CONTENT_TYPE, f.content_type),
+                    (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{sha256}\"")),
+                    (axum::http::header::CONTENT_SECURITY_POLICY, "sandbox".to_owned()),
+                ],
+                bytes,
+            )
+                .into_response(),
             Err(e) => {
                 tracing::error!(error = %e, sha256, "stored file unreadable");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()

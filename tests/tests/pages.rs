@@ -91,6 +91,10 @@ async fn a_school_applies_is_asked_to_correct_and_follows_its_case_through_the_q
     b.fill("f.organiser_name", "新星教育集团").await;
     b.fill("f.organiser_credit_code", "91110000600037341L").await;
     b.fill("f.organiser_id_card", "").await;
+    // A scan of several megabytes, as real ones are.
+    let mut scan = pdf("preparation_report");
+    scan.extend(std::iter::repeat_n(b'%', 3 * 1024 * 1024));
+    std::fs::write(&paths[1], &scan).unwrap();
     for p in &paths {
         b.attach(&format!("file.{}", p.file_stem().unwrap().to_str().unwrap()), p).await;
     }

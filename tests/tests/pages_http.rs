@@ -45,6 +45,11 @@ async fn pages_load_only_our_own_assets_which_are_cached_and_graphiql_moved() {
         assert!(!home.contains(attribute), "nothing from elsewhere: {attribute}");
     }
     let css = home.split("href=\"/assets/").nth(1).unwrap().split('"').next().unwrap();
+    let framed = http.get(format!("{url}/")).send().await.unwrap();
+    assert_eq!(framed.headers()["x-frame-options"], "DENY", "no framing by other sites");
+    assert_eq!(framed.headers()["x-content-type-options"], "nosniff");
+    let away = http.get(format!("{url}/text-size?size=large&back=/%09/evil.example")).send().await.unwrap();
+    assert_eq!(away.headers()["location"], "/", "no open redirect through a tab");
     let asset = http.get(format!("{url}/assets/{css}")).send().await.unwrap();
     assert_eq!(asset.status(), 200);
     assert_eq!(asset.headers()["cache-control"], "public, max-age=31536000, immutable");
@@ -108,6 +113,20 @@ async fn a_forged_post_is_refused_and_changes_nothing() {
         .await
         .unwrap();
     assert_eq!(forged.status(), 403);
+    // Every other form too, signed in as a clerk with a stale or missing token.
+    for path in ["/my/cases/x/withdraw", "/my/cases/x/rate", "/work/claim", "/work/cases/x/act", "/signout"] {
+        let r = http
+            .post(format!("{url}{path}"))
+            .header("cookie", &both)
+            .form(&[("csrf", "nope"), ("op", "refuse")])
+            .send();
+        assert_eq!(r.await.unwrap().status(), 403, "{path}");
+    }
+    for path in ["/services/JY-XK-0001/apply", "/my/cases/x/supply"] {
+        let form = reqwest::multipart::Form::new().text("csrf", "nope");
+        let r = http.post(format!("{url}{path}")).header("cookie", &both).multipart(form).send();
+        assert_eq!(r.await.unwrap().status(), 403, "{path}");
+    }
     let api = Api { http: reqwest::Client::new(), url: url.clone() };
     let mine = api.ok(&token("school-7", &["applicant"], ""), "{ myCases { id } }", json!({})).await;
     assert_eq!(mine, json!([]), "nothing was saved");

@@ -88,7 +88,8 @@ async fn a_clerk_works_a_licence_from_the_queue_to_the_e_licence_each_step_by_it
         .unwrap();
     let second = twice.as_str().unwrap();
     assert!(
-        second.contains("不能进行这项操作") || second.contains("一次性告知"),
+        second.contains("未能办理：办件刚刚被他人更新")
+            || second.contains("未能办理：办件当前为“待补正”，不能进行这项操作"),
         "the second notice is refused in words: {second}"
     );
     b.open(&format!("{url}/work/cases/{case}")).await;
@@ -195,13 +196,15 @@ async fn a_reviewers_queue_shows_a_new_application_without_a_reload_and_works_by
     let b = Browser::start().await;
     sign_in_as(&b, &url, "chen.ck", "/work").await;
     assert!(b.text().await.contains("没有待办"), "{}", b.text().await);
+    assert!(b.client.find(Locator::Css("#queue tbody a")).await.is_err(), "an empty queue");
     // Wait until the page listens, then a school applies.
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;
     let all: Vec<&str> = MOST.iter().copied().chain(["charter", "teacher_credentials"]).collect();
     let case = school_applies(&api, &url, &all).await;
+    let row = format!("#queue tbody a[href='/work/cases/{case}']");
     let mut seen = false;
     for _ in 0..100 {
-        if b.text().await.contains("民办学校正式设立") {
+        if b.client.find(Locator::Css(&row)).await.is_ok() {
             seen = true;
             break;
         }

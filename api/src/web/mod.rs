@@ -32,6 +32,7 @@ pub mod signin;
 
 use askama::Template;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -213,6 +214,22 @@ struct ProblemPage {
     message: String,
 }
 
+/// The largest form with files a page takes: the API's own limit for a multipart request.
+const UPLOADS: usize = crate::http::MAX_BODY + crate::http::MAX_FILES * crate::store::MAX_FILE as usize;
+
+/// Headers every answer carries: no framing by other sites (clickjacking), no guessing of
+/// content types, no full URLs (with tracking numbers) in the `Referer` sent elsewhere.
+pub async fn protect(response: Response) -> Response {
+    use axum::http::header::{HeaderValue, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS};
+    let mut response = response;
+    let h = response.headers_mut();
+    h.entry(X_FRAME_OPTIONS).or_insert(HeaderValue::from_static("DENY"));
+    h.entry(X_CONTENT_TYPE_OPTIONS).or_insert(HeaderValue::from_static("nosniff"));
+    h.entry(REFERRER_POLICY).or_insert(HeaderValue::from_static("same-origin"));
+    h.entry(axum::http::header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static("frame-ancestors 'none'"));
+    response
+}
+
 /// The pages' routes.
 pub fn routes() -> Router<App> {
     Router::new()
@@ -228,12 +245,15 @@ pub fn routes() -> Router<App> {
         .route("/signin/provider", get(signin::provider))
         .route("/signin/callback", get(signin::callback))
         .route("/signout", post(signin::sign_out))
-        .route("/services/{code}/apply", get(applicant::apply::form).post(applicant::apply::review))
+        .route(
+            "/services/{code}/apply",
+            get(applicant::apply::form).post(applicant::apply::review).layer(DefaultBodyLimit::max(UPLOADS)),
+        )
         .route("/services/{code}/submit", post(applicant::apply::submit))
         .route("/my/cases", get(applicant::cases::list))
         .route("/my/cases/{id}", get(applicant::cases::case))
         .route("/my/cases/{id}/receipt", get(applicant::cases::receipt))
-        .route("/my/cases/{id}/supply", post(applicant::cases::supply))
+        .route("/my/cases/{id}/supply", post(applicant::cases::supply).layer(DefaultBodyLimit::max(UPLOADS)))
         .route("/my/cases/{id}/withdraw", post(applicant::cases::withdraw))
         .route("/my/cases/{id}/rate", post(applicant::cases::rate))
         .route("/my/cases/{id}/licence/{number}", get(applicant::cases::licence))

@@ -95,6 +95,8 @@ impl FromRequestParts<App> for Visit {
         let now = chrono::Utc::now().timestamp();
         let stored = jar.get(SESSION).and_then(|c| serde_json::from_str::<Session>(c.value()).ok());
         let (session, expired) = match stored {
+            // A demo identity's session ends when the development sign-in is switched off.
+            Some(s) if s.via == Via::Development && !site.development => (None, false),
             Some(s) if s.exp > now => (Some(s), false),
             Some(_) => (None, true),
             None => (None, false),
@@ -291,11 +293,10 @@ pub fn urlencode(s: &str) -> String {
 /// A local path to go back to, or `/` for anything else (no open redirects).
 #[must_use]
 pub fn local(path: &str) -> String {
-    if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') {
-        path.to_owned()
-    } else {
-        "/".to_owned()
-    }
+    // Browsers drop tabs and newlines inside a URL, so `/\t/evil.example` would become
+    // `//evil.example`: only visible ASCII passes, and no backslash.
+    let visible = path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
+    if visible && path.starts_with('/') && !path.starts_with("//") { path.to_owned() } else { "/".to_owned() }
 }
 
 impl super::Site {
@@ -320,7 +321,8 @@ impl super::Site {
     pub fn session_caller(&self, headers: &HeaderMap) -> Option<Claims> {
         let jar = PrivateCookieJar::from_headers(headers, self.key.clone());
         let session = serde_json::from_str::<Session>(jar.get(SESSION)?.value()).ok()?;
-        (session.exp > chrono::Utc::now().timestamp()).then(|| self.claims_of(&session))
+        let current = session.exp > chrono::Utc::now().timestamp();
+        (current && (session.via == Via::Provider || self.development)).then(|| self.claims_of(&session))
     }
 
     fn cookie(&self, name: &'static str, value: String) -> Cookie<'static> {
@@ -365,6 +367,9 @@ mod tests {
         assert_eq!(local("//evil.example/"), "/");
         assert_eq!(local("https://evil.example/"), "/");
         assert_eq!(local("/\\evil.example"), "/");
+        assert_eq!(local("/\t/evil.example"), "/", "a tab vanishes in the browser");
+        assert_eq!(local("/\n/evil.example"), "/");
+        assert_eq!(local("/ /evil.example"), "/");
     }
 
     #[test]

@@ -319,13 +319,13 @@ pub async fn review(
             );
         }
     };
+    if visit.forged(posted.get("csrf").unwrap_or_default()) {
+        return forged(visit);
+    }
     let Some(who) = visit.claims() else {
         let typed = posted.fields.into_iter().filter(|(k, _)| k.starts_with("f.")).collect();
         return signed_in_first(visit, &code, typed);
     };
-    if visit.forged(posted.get("csrf").unwrap_or_default()) {
-        return forged(visit);
-    }
     let service = match service(&app, &code).await {
         Ok(s) => s,
         Err(f) => return visit.refused(&f),
@@ -448,13 +448,13 @@ pub async fn submit(
     axum::Form(posted): axum::Form<Vec<(String, String)>>,
 ) -> Response {
     let posted = Posted { fields: posted, files: Vec::new() };
+    if visit.forged(posted.get("csrf").unwrap_or_default()) {
+        return forged(visit);
+    }
     let Some(who) = visit.claims() else {
         let typed = posted.fields.into_iter().filter(|(k, _)| k.starts_with("f.")).collect();
         return signed_in_first(visit, &code, typed);
     };
-    if visit.forged(posted.get("csrf").unwrap_or_default()) {
-        return forged(visit);
-    }
     let service = match service(&app, &code).await {
         Ok(s) => s,
         Err(f) => return visit.refused(&f),

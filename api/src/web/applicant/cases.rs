@@ -433,6 +433,7 @@ pub async fn receipt(State(app): State<App>, mut visit: Visit, headers: HeaderMa
 
 /// Shows the case page again with `errors` beside the fields of the form that failed.
 async fn again(app: &App, mut visit: Visit, id: &str, errors: Vec<(String, String)>, typed: &Posted) -> Response {
+    visit.here = format!("/my/cases/{id}");
     match load(app, &visit, id).await {
         Ok(c) => {
             let page = case_page(&mut visit, c, errors, typed);
@@ -454,12 +455,12 @@ pub async fn supply(State(app): State<App>, visit: Visit, Path(id): Path<String>
             );
         }
     };
-    let Some(who) = visit.claims() else {
-        return visit.sign_in_first(&format!("/my/cases/{id}"), Vec::new());
-    };
     if visit.forged(posted.get("csrf").unwrap_or_default()) {
         return forged(visit);
     }
+    let Some(who) = visit.claims() else {
+        return visit.sign_in_first(&format!("/my/cases/{id}"), Vec::new());
+    };
     let mut errors = Vec::new();
     let mut materials = Vec::new();
     for (field, file_name, bytes) in &posted.files {
@@ -483,9 +484,8 @@ pub async fn supply(State(app): State<App>, visit: Visit, Path(id): Path<String>
             visit.flash("补正材料已提交，工作人员会尽快审查。");
             visit.redirect(&format!("/my/cases/{id}"))
         }
-        Err(f) if f.code == "BAD_USER_INPUT" => {
-            let words = "有文件不是这次要求补正的材料，请只上传补正告知中列出的材料".to_owned();
-            again(&app, visit, &id, vec![("supply".into(), words)], &posted).await
+        Err(f) if f.code != "NOT_FOUND" && f.code != "UNAUTHENTICATED" && f.code != "INTERNAL" => {
+            again(&app, visit, &id, vec![("supply".into(), crate::web::words(&f))], &posted).await
         }
         Err(f) => visit.refused(&f),
     }
@@ -499,12 +499,12 @@ pub async fn withdraw(
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Response {
     let posted = Posted { fields, files: Vec::new() };
-    let Some(who) = visit.claims() else {
-        return visit.sign_in_first(&format!("/my/cases/{id}"), posted.fields);
-    };
     if visit.forged(posted.get("csrf").unwrap_or_default()) {
         return forged(visit);
     }
+    let Some(who) = visit.claims() else {
+        return visit.sign_in_first(&format!("/my/cases/{id}"), posted.fields);
+    };
     let reason = posted.get("reason").unwrap_or_default().trim().to_owned();
     if reason.is_empty() {
         return again(&app, visit, &id, vec![("reason".into(), "请填写撤回原因".into())], &posted).await;
@@ -516,8 +516,8 @@ pub async fn withdraw(
             visit.flash("申请已撤回。");
             visit.redirect(&format!("/my/cases/{id}"))
         }
-        Err(f) if f.code == "BAD_USER_INPUT" => {
-            again(&app, visit, &id, vec![("reason".into(), "请填写撤回原因".into())], &posted).await
+        Err(f) if f.code != "NOT_FOUND" && f.code != "UNAUTHENTICATED" && f.code != "INTERNAL" => {
+            again(&app, visit, &id, vec![("reason".into(), crate::web::words(&f))], &posted).await
         }
         Err(f) => visit.refused(&f),
     }
@@ -531,12 +531,12 @@ pub async fn rate(
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Response {
     let posted = Posted { fields, files: Vec::new() };
-    let Some(who) = visit.claims() else {
-        return visit.sign_in_first(&format!("/my/cases/{id}"), posted.fields);
-    };
     if visit.forged(posted.get("csrf").unwrap_or_default()) {
         return forged(visit);
     }
+    let Some(who) = visit.claims() else {
+        return visit.sign_in_first(&format!("/my/cases/{id}"), posted.fields);
+    };
     let Some(score) = posted.get("score").and_then(|s| s.parse::<u8>().ok()).filter(|s| (1..=5).contains(s)) else {
         return again(&app, visit, &id, vec![("score".into(), "请选择一个评价等级".into())], &posted).await;
     };
@@ -551,6 +551,9 @@ pub async fn rate(
         Err(f) if f.code == "BAD_USER_INPUT" && f.message.starts_with("comment") => {
             let words = "选择“不满意”或“非常不满意”时，请写明原因，我们会跟进整改".to_owned();
             again(&app, visit, &id, vec![("comment".into(), words)], &posted).await
+        }
+        Err(f) if f.code != "NOT_FOUND" && f.code != "UNAUTHENTICATED" && f.code != "INTERNAL" => {
+            again(&app, visit, &id, vec![("score".into(), crate::web::words(&f))], &posted).await
         }
         Err(f) => visit.refused(&f),
     }

@@ -546,14 +546,14 @@ pub async fn act(
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Response {
     let back = format!("/work/cases/{id}");
+    if visit.forged(fields.iter().find(|(k, _)| k == "csrf").map_or("", |(_, v)| v.as_str())) {
+        return forged(visit);
+    }
     let Some(who) = visit.claims() else {
         return visit.sign_in_first(&back, fields);
     };
     let typed: HashMap<String, String> = fields.iter().filter(|(k, _)| k != "csrf").cloned().collect();
     let get = |k: &str| typed.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
-    if visit.forged(fields.iter().find(|(k, _)| k == "csrf").map_or("", |(_, v)| v.as_str())) {
-        return forged(visit);
-    }
     let op = get("op");
     let version: Option<i64> = get("version").parse().ok();
     let task: Option<u32> = get("task").parse().ok();
@@ -620,6 +620,9 @@ pub async fn act(
                 "已办理。",
             )
         }
+        "pause" if !get("days").is_empty() && get("days").parse::<u32>().is_err() => {
+            return again(&app, visit, &id, "pause", "预计所需工作日请填写整数".into(), typed).await;
+        }
         "pause" => (
             "mutation($c: String!, $p: String!, $n: String!) { pauseClock(caseId: $c, procedure: $p, notice: $n) { id } }",
             json!({ "c": id, "p": get("procedure"), "n": pause_notice(&get("days"), &get("notice")) }),
@@ -676,6 +679,7 @@ async fn again(
     message: String,
     typed: HashMap<String, String>,
 ) -> Response {
+    visit.here = format!("/work/cases/{id}");
     match load(app, &visit, id).await {
         Ok((case, guide)) => {
             let p = page(&mut visit, case, &guide, Some((op.to_owned(), message)), typed);

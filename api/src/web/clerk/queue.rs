@@ -262,12 +262,12 @@ pub async fn claim(
 ) -> Response {
     let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let back = format!("/work?{}", get("filters").unwrap_or_default());
-    let Some(who) = visit.claims() else {
-        return visit.sign_in_first(&back, Vec::new());
-    };
     if visit.forged(&get("csrf").unwrap_or_default()) {
         return forged(visit);
     }
+    let Some(who) = visit.claims() else {
+        return visit.sign_in_first(&back, Vec::new());
+    };
     if let Some(one) = get("release") {
         let Some((case, task)) = one.rsplit_once(':').and_then(|(c, t)| Some((c.to_owned(), t.parse::<u32>().ok()?)))
         else {
@@ -309,8 +309,7 @@ pub async fn claim(
 
 /// The last characters of a tracking number, as a clerk reads it aloud.
 fn short(id: &str) -> &str {
-    let n = id.len();
-    &id[n.saturating_sub(8)..]
+    id.char_indices().rev().nth(7).map_or(id, |(i, _)| &id[i..])
 }
 
 /// `GET /work/events`: server-sent events, one `queue` event whenever the caller's queue
@@ -331,4 +330,14 @@ pub async fn events(State(app): State<App>, visit: Visit) -> Response {
         Ok::<_, std::convert::Infallible>(event)
     });
     Sse::new(stream).keep_alive(KeepAlive::default()).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_tracking_number_is_shortened_by_characters_not_bytes() {
+        assert_eq!(super::short("01a23219-62f2-7389-9b34-0af0b4b14c60"), "b4b14c60");
+        assert_eq!(super::short("办件办件办件办件办件"), "办件办件办件办件");
+        assert_eq!(super::short("短"), "短");
+    }
 }

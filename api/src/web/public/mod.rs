@@ -425,7 +425,8 @@ pub async fn status(
         refusal: None,
         found: None,
     };
-    if !q.contains_key("no") {
+    // A number alone (a notice's QR code) fills in the number and asks for the code.
+    if !q.contains_key("no") || !q.contains_key("code") {
         return visit.render(StatusCode::OK, &page);
     }
     if no.is_empty() {
