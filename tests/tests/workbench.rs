@@ -165,6 +165,12 @@ async fn a_clerk_works_a_licence_from_the_queue_to_the_e_licence_each_step_by_it
 
     // Only the agency head extends; the new deadline is shown before it is granted.
     sign_in_as(&b, &url, "li.fz", &format!("/work/cases/{case}")).await;
+    b.fill("amount", "30").await;
+    b.fill("reason", "需补充专家论证").await;
+    b.press("下一步：查看新期限").await;
+    assert!(b.text().await.contains("这样延长不被允许"), "beyond the legal maximum: {}", b.text().await);
+    let kept = b.client.find(Locator::Css("#extend-reason")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(kept.as_deref(), Some("需补充专家论证"), "what was typed stays");
     b.fill("amount", "5").await;
     b.fill("reason", "需补充专家论证").await;
     b.press("下一步：查看新期限").await;

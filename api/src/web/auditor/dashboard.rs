@@ -193,7 +193,7 @@ fn bars(title: &str, x: Vec<String>, series: Vec<(&str, Vec<f32>)>) -> String {
     chart.width = 640.0;
     chart.height = 320.0;
     let svg = chart.svg().unwrap_or_default();
-    let label = title.replace('"', "");
+    let label = title.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
     svg.replacen("<svg ", &format!("<svg role=\"img\" aria-label=\"{label}（数据见旁边的表格）\" "), 1)
 }
 

@@ -516,12 +516,26 @@ pub async fn case(State(app): State<App>, mut visit: Visit, Path(id): Path<Strin
         let here = visit.here.clone();
         return visit.sign_in_first(&here, Vec::new());
     }
+    // What a post typed before its session ran out comes back into its form.
+    let typed: HashMap<String, String> = visit.take_resume().unwrap_or_default().into_iter().collect();
     match load(&app, &visit, &id).await {
         Ok((case, guide)) => {
-            let p = page(&mut visit, case, &guide, None, HashMap::new());
+            let mut p = page(&mut visit, case, &guide, None, typed);
+            if !p.typed.is_empty() {
+                p.c.flash = Some("已恢复您登录前填写的内容，请确认后再提交。".into());
+            }
             visit.render(StatusCode::OK, &p)
         }
         Err(f) => visit.refused(&f),
+    }
+}
+
+impl CasePage {
+    /// What was typed into `field` of the form for `op`, when that form comes back after a
+    /// refusal or a sign-in.
+    fn kept(&self, op: &str, field: &str) -> String {
+        let ours = self.errors.contains_key(op) || self.typed.get("op").is_some_and(|o| o == op);
+        if ours { self.typed.get(field).cloned().unwrap_or_default() } else { String::new() }
     }
 }
 
