@@ -297,4 +297,25 @@ async fn an_auditor_reads_the_figures_and_sees_a_tampered_event_flagged() {
     assert!(trail.contains("哈希链校验未通过") && trail.contains("第 1 条记录起与链不符"), "{trail}");
     assert!(b.client.find(Locator::Css("tr.broken")).await.is_ok(), "the event highlighted");
     b.accessible("tampered trail").await;
+
+    // An event row no longer readable as an event is named too, not an error page.
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT case_id FROM events WHERE seq = 1 AND body LIKE '%郑州市金水区致远小学%'",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let other: String = row.try_get("", "case_id").unwrap();
+    db.execute_unprepared(&format!("UPDATE events SET body = '{{' WHERE case_id = '{other}' AND seq = 2"))
+        .await
+        .unwrap();
+    b.open(&format!("{url}/audit/cases/{other}")).await;
+    let trail = b.text().await;
+    assert!(trail.contains("哈希链校验未通过") && trail.contains("第 2 条记录起与链不符"), "{trail}");
+    let verdict = api
+        .ok(&auditor, "query($c: String!) { auditTrail(caseId: $c) { valid brokenAt } }", json!({ "c": other }))
+        .await;
+    assert_eq!(verdict, json!({ "valid": false, "brokenAt": 2 }));
 }

@@ -201,8 +201,10 @@ impl CaseQuery {
         let s = store(ctx);
         let case = s.stored(&case_id).await.map_err(from_store)?.ok_or_else(|| not_found("such case"))?;
         let access = policy::case_access(who, &case.state, &case.service).ok_or_else(|| not_found("such case"))?;
-        let events = s.events(&case_id).await.map_err(from_store)?;
-        let verdict = engine::chain::verify(&events);
+        let (events, unreadable) = s.readable_events(&case_id).await.map_err(from_store)?;
+        // The readable events are checked first: a break among them comes before the
+        // unreadable one.
+        let verdict = engine::chain::verify(&events).and_then(|()| unreadable.map_or(Ok(()), Err));
         // The chain is verified on the stored text; auditors then read it masked.
         let mut json = serde_json::to_value(&events).unwrap_or_default();
         if access.masked {

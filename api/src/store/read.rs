@@ -57,6 +57,22 @@ impl Store {
     /// # Errors
     /// A database error, or an event that no longer parses (reported, not skipped).
     pub async fn events(&self, case_id: &str) -> Result<Vec<Recorded>, StoreError> {
+        match self.readable_events(case_id).await? {
+            (events, None) => Ok(events),
+            (_, Some(unreadable)) => Err(StoreError::Corrupt(format!("case {case_id}: {}", unreadable.reason))),
+        }
+    }
+
+    /// A case's events up to the first one whose stored text no longer reads as an event
+    /// (edited outside the product), and that one's sequence and why: an audit names it
+    /// instead of failing.
+    ///
+    /// # Errors
+    /// The database failed.
+    pub async fn readable_events(
+        &self,
+        case_id: &str,
+    ) -> Result<(Vec<Recorded>, Option<engine::chain::Break>), StoreError> {
         let rows = all(
             &self.db,
             "SELECT seq, body, at, actor, prev_hash, hash FROM events WHERE case_id = $1 ORDER BY seq",
@@ -67,8 +83,14 @@ impl Store {
         for row in rows {
             let seq: i64 = row.try_get("", "seq")?;
             let body: String = row.try_get("", "body")?;
-            let event = serde_json::from_str(&body)
-                .map_err(|e| StoreError::Corrupt(format!("case {case_id} event {seq}: {e}")))?;
+            let event = match serde_json::from_str(&body) {
+                Ok(e) => e,
+                Err(e) => {
+                    let sequence = u64::try_from(seq).unwrap_or_default();
+                    let reason = format!("event {seq} is not a readable event: {e}");
+                    return Ok((out, Some(engine::chain::Break { sequence, reason })));
+                }
+            };
             out.push(Recorded {
                 case_id: case_id.to_owned(),
                 sequence: u64::try_from(seq).unwrap_or_default(),
@@ -79,6 +101,6 @@ impl Store {
                 hash: row.try_get("", "hash")?,
             });
         }
-        Ok(out)
+        Ok((out, None))
     }
 }
