@@ -9,6 +9,7 @@
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};
+use tests::env_usize;
 
 use serde_json::json;
 use tests::server::{Server, gql, token};
@@ -18,10 +19,6 @@ const BIN: &str = env!("CARGO_BIN_EXE_api-server");
 const SUBMIT: &str = "mutation($f: JSON!) { submitCase(service: \"JY-GG-0001\", form: $f) { id tasks { id } } }";
 const COMPLETE: &str =
     "mutation($c: String!, $t: Int!) { completeTask(caseId: $c, taskId: $t, action: \"approve\") { tasks { id } } }";
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
 
 fn memory_kib(pid: u32, field: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();

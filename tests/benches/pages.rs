@@ -10,20 +10,11 @@
 //! 20 requests per page).
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
+use tests::{env_usize, percentile};
 
 use tests::server::{page_session, serve_pages};
 use tests::{submission, transfer_form};
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i]
-}
 
 async fn time(http: &reqwest::Client, label: &str, urls: &[String], cookie: &str) {
     let mut took = Vec::with_capacity(urls.len());

@@ -14,6 +14,7 @@
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};
+use tests::env_usize;
 
 use api::store::sql::{exec, insert_rows};
 use api::store::{CASE_FACT_COLUMNS, ReportFilter, Store};
@@ -48,10 +49,6 @@ const CASES: [&str; 14] = [
     "state",
     "updated_at",
 ];
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
 
 /// A cheap deterministic spread (splitmix64).
 fn mix(i: u64) -> u64 {

@@ -121,3 +121,17 @@ pub async fn approve(store: &Store, case_id: &str, step: &str, actor: &Actor, no
     let command = Command::CompleteTask { task, action: "approve".into(), data: serde_json::Map::new() };
     store.execute(&request(case_id, actor, command, now)).await.unwrap_or_else(|e| panic!("{step}: {e}"));
 }
+
+/// A benchmark's setting from the environment (`name`), or `default`.
+#[must_use]
+pub fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// The latency at share `p` (0 to 1) of `sorted`, which must not be empty.
+#[must_use]
+pub fn percentile(sorted: &[std::time::Duration], p: f64) -> std::time::Duration {
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i]
+}

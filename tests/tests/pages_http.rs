@@ -6,7 +6,7 @@
 use serde_json::json;
 use tests::browser::Browser;
 use tests::idp::{self, IdpUser};
-use tests::server::{Api, serve_in_process, serve_pages, token};
+use tests::server::{Api, serve_in_process, serve_pages, set_cookies, token};
 
 async fn store() -> api::store::Store {
     let backends = tests::backends().await;
@@ -15,17 +15,6 @@ async fn store() -> api::store::Store {
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
-}
-
-/// The cookies a response sets, as a `Cookie` header would carry them back.
-fn cookies(response: &reqwest::Response) -> String {
-    response
-        .headers()
-        .get_all(reqwest::header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_owned))
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 /// The value of the first hidden input named `name` in `html`.
@@ -65,7 +54,7 @@ async fn a_forged_post_is_refused_and_changes_nothing() {
     let url = serve_pages(store().await, 3600).await;
     let http = client();
     let page = http.get(format!("{url}/signin")).send().await.unwrap();
-    let jar = cookies(&page);
+    let jar = set_cookies(&page);
     let csrf = hidden(&page.text().await.unwrap(), "csrf");
     let sign_in = |token: &str, origin: Option<&str>| {
         let mut r = http.post(format!("{url}/signin/development")).header("cookie", &jar).form(&[
@@ -80,7 +69,7 @@ async fn a_forged_post_is_refused_and_changes_nothing() {
     };
     let wrong = sign_in("0123456789abcdef0123456789abcdef", None).await.unwrap();
     assert_eq!(wrong.status(), 403, "a token from elsewhere");
-    assert!(!cookies(&wrong).contains("session="), "no session made");
+    assert!(!set_cookies(&wrong).contains("session="), "no session made");
     let elsewhere = sign_in(&csrf, Some("https://evil.example")).await.unwrap();
     assert_eq!(elsewhere.status(), 403, "a post from another site");
     let fetched = http
@@ -95,7 +84,7 @@ async fn a_forged_post_is_refused_and_changes_nothing() {
     let ours = sign_in(&csrf, Some(&url)).await.unwrap();
     assert_eq!(ours.status(), 303);
     assert_eq!(ours.headers()["location"], "/my/cases");
-    let session = cookies(&ours);
+    let session = set_cookies(&ours);
     assert!(session.contains("session="));
 
     // Signed in, a submission without the form's token makes no case.

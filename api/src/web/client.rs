@@ -23,10 +23,11 @@ pub struct Failure {
 }
 
 impl Failure {
-    /// The message for `field`, if the API named it.
+    /// Whether the person can act on it where they are (their input, the case's state, a
+    /// colleague's change): shown beside the form, not as a page of its own.
     #[must_use]
-    pub fn field(&self, field: &str) -> Option<&str> {
-        self.fields.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
+    pub fn in_place(&self) -> bool {
+        !matches!(self.code.as_str(), "NOT_FOUND" | "UNAUTHENTICATED" | "INTERNAL")
     }
 }
 

@@ -261,7 +261,7 @@ pub fn routes() -> Router<App> {
         .route("/work/claim", post(clerk::queue::claim))
         .route("/work/events", get(clerk::queue::events))
         .route("/work/cases/{id}", get(clerk::case::case))
-        .route("/work/cases/{id}/act", post(clerk::case::act))
+        .route("/work/cases/{id}/act", post(clerk::act::act))
         .route("/work/cases/{id}/notices/{kind}", get(clerk::notices::notice))
         .route("/audit", get(auditor::dashboard::dashboard))
         .route("/audit/cases/{id}", get(auditor::trail::trail))

@@ -135,6 +135,32 @@ impl Visit {
         self.cross_site || !constant_eq(token.as_bytes(), self.csrf.as_bytes())
     }
 
+    /// The one gate of every form post. A post without this visitor's form token (or from
+    /// another site) is refused before anything else, so nothing of it is kept; one from a
+    /// visitor who is not signed in goes to sign in first, keeping the fields `keep` picks
+    /// for the page `back`; otherwise the caller.
+    ///
+    /// # Errors
+    /// The answer to give instead: the refusal, or the way to the sign-in.
+    pub fn gate(
+        self,
+        fields: &[(String, String)],
+        back: &str,
+        keep: impl Fn(&str) -> bool,
+    ) -> Result<(Self, Claims), Box<Response>> {
+        let token = fields.iter().find(|(k, _)| k == "csrf").map_or("", |(_, v)| v.as_str());
+        if self.forged(token) {
+            return Err(Box::new(super::signin::forged(self)));
+        }
+        match self.claims() {
+            Some(who) => Ok((self, who)),
+            None => {
+                let typed = fields.iter().filter(|(k, _)| keep(k)).cloned().collect();
+                Err(Box::new(self.sign_in_first(back, typed)))
+            }
+        }
+    }
+
     /// Signs in: a new session (and a new form token, so one planted before cannot be used).
     pub fn sign_in(&mut self, session: &Session) {
         let token = random_token();
@@ -229,12 +255,6 @@ impl Visit {
     pub fn page(self, status: StatusCode, html: String) -> Response {
         let headers = [(header::CACHE_CONTROL, "no-store")];
         (self.jar, (status, headers, axum::response::Html(html))).into_response()
-    }
-
-    /// The cookies of this visit on another response.
-    #[must_use]
-    pub fn with(self, response: impl IntoResponse) -> Response {
-        (self.jar, response).into_response()
     }
 }
 

@@ -16,7 +16,6 @@ use crate::http::App;
 use crate::web::Chrome;
 use crate::web::client::Failure;
 use crate::web::session::Visit;
-use crate::web::signin::forged;
 
 #[derive(Deserialize, Clone)]
 #[serde(rename_all = "camelCase")]
@@ -207,11 +206,7 @@ fn materials(service: &Service, kept: &[(String, String, String)], errors: &[(St
             }
             MaterialInput {
                 name: m.name.clone(),
-                when: match (&m.required_when, m.required) {
-                    (Some(w), _) => format!("{w}时提交"),
-                    (None, true) => "必须提交".into(),
-                    (None, false) => "按需提交".into(),
-                },
+                when: crate::web::public::when_required(m.required_when.as_deref(), m.required),
                 note: note.join("；"),
                 files: crate::web::public::files_text(&m.accepted_types, m.max_bytes),
                 accept: m.accepted_types.join(","),
@@ -233,15 +228,15 @@ fn materials(service: &Service, kept: &[(String, String, String)], errors: &[(St
         .collect()
 }
 
-fn signed_in_first(visit: Visit, code: &str, fields: Vec<(String, String)>) -> Response {
-    let back = format!("/services/{code}/apply");
-    visit.sign_in_first(&back, fields)
+fn apply_page(code: &str) -> String {
+    format!("/services/{code}/apply")
 }
 
 /// `GET /services/{code}/apply`.
 pub async fn form(State(app): State<App>, mut visit: Visit, Path(code): Path<String>) -> Response {
     if visit.session.is_none() {
-        return signed_in_first(visit, &code, Vec::new());
+        let back = apply_page(&code);
+        return visit.sign_in_first(&back, Vec::new());
     }
     let service = match service(&app, &code).await {
         Ok(s) => s,
@@ -303,12 +298,7 @@ fn form_json(service: &Service, posted: &Posted) -> serde_json::Value {
 
 /// `POST /services/{code}/apply`: checks the form and the files, then the review page (or
 /// the form again, with every problem beside its field).
-pub async fn review(
-    State(app): State<App>,
-    mut visit: Visit,
-    Path(code): Path<String>,
-    multipart: Multipart,
-) -> Response {
+pub async fn review(State(app): State<App>, visit: Visit, Path(code): Path<String>, multipart: Multipart) -> Response {
     let posted = match Posted::read(multipart).await {
         Ok(p) => p,
         Err(e) => {
@@ -319,12 +309,9 @@ pub async fn review(
             );
         }
     };
-    if visit.forged(posted.get("csrf").unwrap_or_default()) {
-        return forged(visit);
-    }
-    let Some(who) = visit.claims() else {
-        let typed = posted.fields.into_iter().filter(|(k, _)| k.starts_with("f.")).collect();
-        return signed_in_first(visit, &code, typed);
+    let (mut visit, who) = match visit.gate(&posted.fields, &apply_page(&code), |k| k.starts_with("f.")) {
+        Ok(v) => v,
+        Err(answer) => return *answer,
     };
     let service = match service(&app, &code).await {
         Ok(s) => s,
@@ -443,17 +430,14 @@ pub async fn review(
 /// `POST /services/{code}/submit`: the one submission; then the receipt.
 pub async fn submit(
     State(app): State<App>,
-    mut visit: Visit,
+    visit: Visit,
     Path(code): Path<String>,
     axum::Form(posted): axum::Form<Vec<(String, String)>>,
 ) -> Response {
     let posted = Posted { fields: posted, files: Vec::new() };
-    if visit.forged(posted.get("csrf").unwrap_or_default()) {
-        return forged(visit);
-    }
-    let Some(who) = visit.claims() else {
-        let typed = posted.fields.into_iter().filter(|(k, _)| k.starts_with("f.")).collect();
-        return signed_in_first(visit, &code, typed);
+    let (mut visit, who) = match visit.gate(&posted.fields, &apply_page(&code), |k| k.starts_with("f.")) {
+        Ok(v) => v,
+        Err(answer) => return *answer,
     };
     let service = match service(&app, &code).await {
         Ok(s) => s,

@@ -13,7 +13,6 @@ use super::Posted;
 use crate::http::App;
 use crate::web::client::Failure;
 use crate::web::session::Visit;
-use crate::web::signin::forged;
 use crate::web::{Chrome, day, qr, when};
 
 /// Where the receipt's query code is kept after submitting (shown once, by the API).
@@ -455,11 +454,9 @@ pub async fn supply(State(app): State<App>, visit: Visit, Path(id): Path<String>
             );
         }
     };
-    if visit.forged(posted.get("csrf").unwrap_or_default()) {
-        return forged(visit);
-    }
-    let Some(who) = visit.claims() else {
-        return visit.sign_in_first(&format!("/my/cases/{id}"), Vec::new());
+    let (visit, who) = match visit.gate(&posted.fields, &format!("/my/cases/{id}"), |_| false) {
+        Ok(v) => v,
+        Err(answer) => return *answer,
     };
     let mut errors = Vec::new();
     let mut materials = Vec::new();
@@ -478,15 +475,27 @@ pub async fn supply(State(app): State<App>, visit: Visit, Path(id): Path<String>
         return again(&app, visit, &id, errors, &posted).await;
     }
     let doc = "mutation($id: String!, $m: [MaterialInput!]!) { supplyMaterials(caseId: $id, materials: $m) { id } }";
-    match app.client().run::<serde_json::Value>(Some(&who), doc, json!({ "id": id, "m": materials })).await {
+    let result = app.client().run::<serde_json::Value>(Some(&who), doc, json!({ "id": id, "m": materials })).await;
+    after(&app, visit, &id, &posted, result, "补正材料已提交，工作人员会尽快审查。", "supply").await
+}
+
+/// After an applicant's command on case `id`: back to the case saying `done`, or the case
+/// again with the refusal in the API's words beside `field`.
+async fn after(
+    app: &App,
+    mut visit: Visit,
+    id: &str,
+    posted: &Posted,
+    result: Result<serde_json::Value, Failure>,
+    done: &str,
+    field: &str,
+) -> Response {
+    match result {
         Ok(_) => {
-            let mut visit = visit;
-            visit.flash("补正材料已提交，工作人员会尽快审查。");
+            visit.flash(done);
             visit.redirect(&format!("/my/cases/{id}"))
         }
-        Err(f) if f.code != "NOT_FOUND" && f.code != "UNAUTHENTICATED" && f.code != "INTERNAL" => {
-            again(&app, visit, &id, vec![("supply".into(), crate::web::words(&f))], &posted).await
-        }
+        Err(f) if f.in_place() => again(app, visit, id, vec![(field.to_owned(), crate::web::words(&f))], posted).await,
         Err(f) => visit.refused(&f),
     }
 }
@@ -498,29 +507,18 @@ pub async fn withdraw(
     Path(id): Path<String>,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Response {
-    let posted = Posted { fields, files: Vec::new() };
-    if visit.forged(posted.get("csrf").unwrap_or_default()) {
-        return forged(visit);
-    }
-    let Some(who) = visit.claims() else {
-        return visit.sign_in_first(&format!("/my/cases/{id}"), posted.fields);
+    let (visit, who) = match visit.gate(&fields, &format!("/my/cases/{id}"), |k| k != "csrf") {
+        Ok(v) => v,
+        Err(answer) => return *answer,
     };
+    let posted = Posted { fields, files: Vec::new() };
     let reason = posted.get("reason").unwrap_or_default().trim().to_owned();
     if reason.is_empty() {
         return again(&app, visit, &id, vec![("reason".into(), "请填写撤回原因".into())], &posted).await;
     }
     let doc = "mutation($id: String!, $r: String!) { withdrawCase(caseId: $id, reason: $r) { id } }";
-    match app.client().run::<serde_json::Value>(Some(&who), doc, json!({ "id": id, "r": reason })).await {
-        Ok(_) => {
-            let mut visit = visit;
-            visit.flash("申请已撤回。");
-            visit.redirect(&format!("/my/cases/{id}"))
-        }
-        Err(f) if f.code != "NOT_FOUND" && f.code != "UNAUTHENTICATED" && f.code != "INTERNAL" => {
-            again(&app, visit, &id, vec![("reason".into(), crate::web::words(&f))], &posted).await
-        }
-        Err(f) => visit.refused(&f),
-    }
+    let result = app.client().run::<serde_json::Value>(Some(&who), doc, json!({ "id": id, "r": reason })).await;
+    after(&app, visit, &id, &posted, result, "申请已撤回。", "reason").await
 }
 
 /// `POST /my/cases/{id}/rate`: 好差评, 1 to 5 (GB/T 39734 labels); a 差评 needs a reason.
@@ -530,33 +528,21 @@ pub async fn rate(
     Path(id): Path<String>,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Response {
-    let posted = Posted { fields, files: Vec::new() };
-    if visit.forged(posted.get("csrf").unwrap_or_default()) {
-        return forged(visit);
-    }
-    let Some(who) = visit.claims() else {
-        return visit.sign_in_first(&format!("/my/cases/{id}"), posted.fields);
+    let (visit, who) = match visit.gate(&fields, &format!("/my/cases/{id}"), |k| k != "csrf") {
+        Ok(v) => v,
+        Err(answer) => return *answer,
     };
+    let posted = Posted { fields, files: Vec::new() };
     let Some(score) = posted.get("score").and_then(|s| s.parse::<u8>().ok()).filter(|s| (1..=5).contains(s)) else {
         return again(&app, visit, &id, vec![("score".into(), "请选择一个评价等级".into())], &posted).await;
     };
     let comment = posted.get("comment").unwrap_or_default().trim().to_owned();
     let doc = "mutation($id: String!, $s: Int!, $c: String!) { rateCase(caseId: $id, score: $s, comment: $c) { id } }";
-    match app.client().run::<serde_json::Value>(Some(&who), doc, json!({ "id": id, "s": score, "c": comment })).await {
-        Ok(_) => {
-            let mut visit = visit;
-            visit.flash("感谢您的评价。");
-            visit.redirect(&format!("/my/cases/{id}"))
-        }
-        Err(f) if f.code == "BAD_USER_INPUT" && f.message.starts_with("comment") => {
-            let words = "选择“不满意”或“非常不满意”时，请写明原因，我们会跟进整改".to_owned();
-            again(&app, visit, &id, vec![("comment".into(), words)], &posted).await
-        }
-        Err(f) if f.code != "NOT_FOUND" && f.code != "UNAUTHENTICATED" && f.code != "INTERNAL" => {
-            again(&app, visit, &id, vec![("score".into(), crate::web::words(&f))], &posted).await
-        }
-        Err(f) => visit.refused(&f),
-    }
+    let result =
+        app.client().run::<serde_json::Value>(Some(&who), doc, json!({ "id": id, "s": score, "c": comment })).await;
+    // The engine names the comment when a 差评 lacks its reason (`comment: ...`).
+    let field = if result.as_ref().is_err_and(|f| f.message.starts_with("comment")) { "comment" } else { "score" };
+    after(&app, visit, &id, &posted, result, "感谢您的评价。", field).await
 }
 
 #[derive(Template)]

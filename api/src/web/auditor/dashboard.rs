@@ -135,12 +135,6 @@ struct Step {
     next: Vec<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Guide {
-    steps: Vec<Step>,
-}
-
 /// One service's block on the dashboard.
 pub struct ServiceBlock {
     name: String,
@@ -224,7 +218,7 @@ const REPORT: &str = "query($f: SlaFilter!, $office: String) { slaReport(filter:
     current { steps promisedDays } distribution { days cases } } } \
     overdueCases(office: $office, first: 50) { caseId serviceName office level workingDaysLate legalDeadline } \
     atRiskCases(office: $office, first: 50) { caseId serviceName office level workingDaysLate legalDeadline } \
-    services { code name } }";
+    services { code name steps { id name next } } }";
 
 /// `GET /audit?office=…&from=…&to=…&service=…`.
 pub async fn dashboard(State(app): State<App>, mut visit: Visit, Query(q): Query<HashMap<String, String>>) -> Response {
@@ -239,6 +233,7 @@ pub async fn dashboard(State(app): State<App>, mut visit: Visit, Query(q): Query
     struct Named {
         code: String,
         name: String,
+        steps: Vec<Step>,
     }
     #[derive(Deserialize)]
     #[serde(rename_all = "camelCase")]
@@ -292,20 +287,8 @@ pub async fn dashboard(State(app): State<App>, mut visit: Visit, Query(q): Query
         .collect();
     let mut blocks = Vec::new();
     for s in &report.services {
-        #[derive(Deserialize)]
-        struct G {
-            service: Guide,
-        }
-        let guide = app
-            .client()
-            .run::<G>(
-                None,
-                "query($c: String!) { service(code: $c) { steps { id name next } } }",
-                json!({ "c": s.service }),
-            )
-            .await
-            .map(|g| g.service.steps)
-            .unwrap_or_default();
+        // Every service's process came with the report: no query per service.
+        let guide: &[Step] = data.services.iter().find(|g| g.code == s.service).map_or(&[], |g| g.steps.as_slice());
         let marks: HashMap<&str, Mark> =
             s.steps.iter().map(|f| (f.step.as_str(), heat(f.mean_days, f.limit_days).0)).collect();
         let nodes: Vec<Node<'_>> = guide.iter().map(|g| Node { id: &g.id, name: &g.name, next: &g.next }).collect();
@@ -430,7 +413,7 @@ pub async fn dashboard(State(app): State<App>, mut visit: Visit, Query(q): Query
         from: report.from,
         to: report.to,
         service: get("service").unwrap_or_default(),
-        services: data.services.into_iter().map(|s| (s.code, s.name)).collect(),
+        services: data.services.iter().map(|s| (s.code.clone(), s.name.clone())).collect(),
         error: None,
         rates_chart,
         rates_table,

@@ -3,6 +3,7 @@
 //! sees and may do is the API's answer (`tasks`, `case { operations tasks { actions } }`);
 //! the page only draws it.
 
+pub mod act;
 pub mod case;
 pub mod notices;
 pub mod queue;

@@ -15,7 +15,6 @@ use serde_json::json;
 
 use crate::http::App;
 use crate::web::session::{Visit, urlencode};
-use crate::web::signin::forged;
 use crate::web::{Chrome, day};
 
 #[derive(Deserialize)]
@@ -257,16 +256,14 @@ async fn render(app: &App, mut visit: Visit, who: &crate::auth::Claims, f: Filte
 /// to the same view.
 pub async fn claim(
     State(app): State<App>,
-    mut visit: Visit,
+    visit: Visit,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Response {
     let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let back = format!("/work?{}", get("filters").unwrap_or_default());
-    if visit.forged(&get("csrf").unwrap_or_default()) {
-        return forged(visit);
-    }
-    let Some(who) = visit.claims() else {
-        return visit.sign_in_first(&back, Vec::new());
+    let (mut visit, who) = match visit.gate(&fields, &back, |_| false) {
+        Ok(v) => v,
+        Err(answer) => return *answer,
     };
     if let Some(one) = get("release") {
         let Some((case, task)) = one.rsplit_once(':').and_then(|(c, t)| Some((c.to_owned(), t.parse::<u32>().ok()?)))

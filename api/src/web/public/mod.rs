@@ -258,6 +258,16 @@ struct GuidePage {
     procedures: Vec<String>,
 }
 
+/// When a material is required, in words: 必须提交, 按需提交, or the condition's own words.
+#[must_use]
+pub fn when_required(condition: Option<&str>, required: bool) -> String {
+    match (condition, required) {
+        (Some(w), _) => format!("{w}时提交"),
+        (None, true) => "必须提交".to_owned(),
+        (None, false) => "按需提交".to_owned(),
+    }
+}
+
 /// Accepted file types in words: PDF、JPEG，每个不超过 20 MB.
 pub fn files_text(types: &[String], max_bytes: u64) -> String {
     let names: Vec<&str> = types
@@ -310,11 +320,7 @@ pub async fn guide(State(app): State<App>, mut visit: Visit, Path(code): Path<St
         .iter()
         .map(|m| MaterialLine {
             name: m.name.clone(),
-            when: match (&m.required_when, m.required) {
-                (Some(w), _) => format!("{w}时提交"),
-                (None, true) => "必须提交".to_owned(),
-                (None, false) => "按需提交".to_owned(),
-            },
+            when: when_required(m.required_when.as_deref(), m.required),
             alternatives: m
                 .any_of
                 .iter()
