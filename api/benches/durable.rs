@@ -43,7 +43,7 @@ fn req(case_id: &str, actor: &Actor, command: Command, now: DateTime<Utc>) -> Re
 /// One transfer from submission to conclusion; returns the commands it took.
 async fn lifecycle(store: &Store, id: &str) -> usize {
     let now = cst(2026, 4, 20, 9);
-    let submit = Command::SubmitCase { case_id: id.to_owned(), form: form(), materials: Default::default() };
+    let submit = Command::submit(id.to_owned(), form(), Default::default());
     let mut r = req(id, &Actor::applicant("guardian"), submit, now);
     r.service = Some("JY-GG-0001".into());
     let mut state = store.execute(&r).await.unwrap().state;
@@ -120,14 +120,14 @@ async fn timers(name: &str, store: &Store, target: usize) {
             break;
         }
         let now = cst(2026, 4, 20, 9);
-        let submit = Command::SubmitCase { case_id: format!("D{i}"), form: form(), materials: Default::default() };
+        let submit = Command::submit(format!("D{i}"), form(), Default::default());
         let mut r = req(&format!("D{i}"), &Actor::applicant("guardian"), submit, now);
         r.service = Some("JY-GG-0001".into());
         for _ in 0..50 {
             store.execute(&r).await.unwrap();
             i += 1;
             r.case_id = format!("D{i}");
-            r.command = Command::SubmitCase { case_id: r.case_id.clone(), form: form(), materials: Default::default() };
+            r.command = Command::submit(r.case_id.clone(), form(), Default::default());
         }
     }
     let mut scheduler = Scheduler::new(store.clone(), "bench");
@@ -163,7 +163,7 @@ async fn latency(name: &str, store: &Store) {
     for i in 0..20 {
         let at = Utc::now() - chrono::Duration::minutes(48) + chrono::Duration::milliseconds(1000 + 150 * i64::from(i));
         let id = format!("H{i}");
-        let submit = Command::SubmitCase { case_id: id.clone(), form: form(), materials: Default::default() };
+        let submit = Command::submit(id.clone(), form(), Default::default());
         let mut r = req(&id, &Actor::applicant("guardian"), submit, at);
         r.service = Some("BENCH-HOURS".into());
         let state = store.execute(&r).await.unwrap().state;

@@ -209,7 +209,7 @@ impl Demo<'_> {
         self.serial += 1;
         let case_id = uuid::Uuid::now_v7().to_string();
         let materials = self.files(applicant, materials).await?;
-        let command = Command::SubmitCase { case_id: case_id.clone(), form, materials };
+        let command = Command::submit(case_id.clone(), form, materials);
         let request = Request {
             service: Some(service.to_owned()),
             query_code: Some(format!("{:06}", 100_000 + self.serial)),

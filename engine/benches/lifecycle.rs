@@ -52,7 +52,7 @@ fn lifecycle(
     step(
         &mut state,
         &applicant,
-        Command::SubmitCase { case_id: "B".into(), form: form.clone(), materials: materials.clone() },
+        Command::submit("B", form.clone(), materials.clone()),
         now,
     );
     if state.status == Status::Received {

@@ -12,6 +12,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::{Calendar, CalendarError, DAY, local_date, start_of};
+pub use crate::definition::PauseCounting;
 use crate::limit::{Limit, Unit};
 
 /// How a clock measures time.
@@ -72,6 +73,13 @@ pub struct Clock {
     pub level: Level,
     /// When the clock was stopped for good.
     pub stopped_at: Option<DateTime<Utc>>,
+    /// How a pause is counted. Clocks stored before the setting existed paused exactly.
+    #[serde(default = "exact")]
+    pub counting: PauseCounting,
+}
+
+fn exact() -> PauseCounting {
+    PauseCounting::Exact
 }
 
 /// Where a clock starts.
@@ -83,6 +91,8 @@ pub struct ClockStart {
     pub anchor: DateTime<Utc>,
     /// Warning threshold in percent.
     pub warn_percent: u32,
+    /// How pauses are counted.
+    pub counting: PauseCounting,
 }
 
 impl Clock {
@@ -120,6 +130,7 @@ impl Clock {
             warn_at: None,
             level: Level::Normal,
             stopped_at: None,
+            counting: if spec.limit.unit == Unit::Hours { PauseCounting::Exact } else { spec.counting },
         };
         clock.recompute(calendar)?;
         Ok(clock)
@@ -186,6 +197,16 @@ impl Clock {
         Ok(before != (self.deadline, self.warn_at))
     }
 
+    /// Where a pause or a resume at `at` takes effect: the instant itself when counting
+    /// exactly; with whole days, the end of that day (the day a procedure starts counts as
+    /// used, and counting resumes the day after it ends).
+    fn boundary(&self, at: DateTime<Utc>) -> DateTime<Utc> {
+        match self.counting {
+            PauseCounting::Exact => at,
+            PauseCounting::WholeDays => start_of(local_date(at) + Duration::days(1)),
+        }
+    }
+
     /// Pauses a running clock; the remaining time is kept exactly.
     ///
     /// # Errors
@@ -194,7 +215,7 @@ impl Clock {
         if self.running_since.is_none() {
             return Ok(());
         }
-        self.consumed = self.elapsed(now, calendar)?;
+        self.consumed = self.elapsed(self.boundary(now), calendar)?;
         self.running_since = None;
         self.paused_since = Some(now);
         self.pauses += 1;
@@ -207,11 +228,12 @@ impl Clock {
     /// [`CalendarError::OutOfRange`] outside the calendar.
     pub fn resume(&mut self, now: DateTime<Utc>, calendar: &Calendar) -> Result<(), CalendarError> {
         let Some(paused) = self.paused_since.take() else { return Ok(()) };
-        let from = paused.max(self.start);
-        if now > from {
-            self.paused_total += self.position(now, calendar)? - self.position(from, calendar)?;
+        let from = self.boundary(paused).max(self.start);
+        let until = self.boundary(now);
+        if until > from {
+            self.paused_total += self.position(until, calendar)? - self.position(from, calendar)?;
         }
-        self.running_since = Some(now);
+        self.running_since = Some(until);
         self.recompute(calendar).map(|_| ())
     }
 

@@ -66,7 +66,7 @@ fn accepted(file: &str) -> (Case, Actor) {
     let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
     let form = svc.example_form();
     let mut case = Case::new(svc, cst(2026, 4, 20, 9, 0));
-    let submit = Command::SubmitCase { case_id: "P".into(), form, materials: materials(&codes) };
+    let submit = Command::submit("P", form, materials(&codes));
     case.run(&Actor::applicant("applicant"), submit).unwrap_or_else(|e| panic!("{file}: {e}"));
     if case.state.status == Status::Received {
         case.run(&staff, Command::AcceptCase { deferred: vec![] }).unwrap_or_else(|e| panic!("{file}: {e}"));

@@ -38,11 +38,7 @@ const ALL_BUT_CHARTER_AND_ACCOUNTANT: [&str; 6] = [
 /// accountant credentials.
 fn submitted() -> Case {
     let mut case = Case::new(service("private-school-licence.yaml"), cst(2026, 2, 9, 9, 0));
-    let submit = Command::SubmitCase {
-        case_id: "C1".into(),
-        form: form(),
-        materials: materials(&ALL_BUT_CHARTER_AND_ACCOUNTANT),
-    };
+    let submit = Command::submit("C1", form(), materials(&ALL_BUT_CHARTER_AND_ACCOUNTANT));
     case.ok(&school(), submit);
     case
 }

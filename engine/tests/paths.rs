@@ -12,7 +12,7 @@ use engine::clock::Level;
 use engine::definition::{EffectSpec, Registry};
 
 fn submit(case: &mut Case, who: &Actor, form: serde_json::Value, codes: &[&str]) -> Result<Vec<Event>, EngineError> {
-    case.run(who, Command::SubmitCase { case_id: "C".into(), form, materials: materials(codes) })
+    case.run(who, Command::submit("C", form, materials(codes)))
 }
 
 fn accept(case: &mut Case, clerk: &Actor) {

@@ -9,6 +9,7 @@ use common::{CALENDAR, Case, cst, end_of, materials, service, staff};
 use engine::calendar::{CalendarBuilder, start_of};
 use engine::case::{Actor, Command, Event};
 use engine::chain::{seal, verify};
+use engine::clock::PauseCounting;
 use engine::clock::{Clock, ClockStart};
 use engine::limit::{Limit, Unit};
 use proptest::prelude::*;
@@ -22,7 +23,16 @@ fn any_unit() -> impl Strategy<Value = Unit> {
 }
 
 fn start(limit: Limit, anchor: chrono::DateTime<chrono::Utc>) -> Clock {
-    Clock::start(ClockStart { limit, anchor, warn_percent: 80 }, &CALENDAR).unwrap()
+    Clock::start(ClockStart { limit, anchor, warn_percent: 80, counting: PauseCounting::Exact }, &CALENDAR).unwrap()
+}
+
+fn start_whole_days(limit: Limit, anchor: chrono::DateTime<chrono::Utc>) -> Clock {
+    Clock::start(ClockStart { limit, anchor, warn_percent: 80, counting: PauseCounting::WholeDays }, &CALENDAR)
+        .unwrap()
+}
+
+fn next_midnight(at: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    start_of(engine::calendar::local_date(at) + Duration::days(1))
 }
 
 proptest! {
@@ -45,6 +55,38 @@ proptest! {
         clock.pause(paused, &CALENDAR).unwrap();
         clock.resume(paused + Duration::seconds(pause_for), &CALENDAR).unwrap();
         prop_assert!(clock.deadline.unwrap() >= before);
+    }
+
+    #[test]
+    fn counting_whole_days_a_pause_never_shortens_a_deadline_and_it_ends_with_a_day(
+        anchor_day in any_date(), amount in 1u32..60, unit in prop_oneof![Just(Unit::WorkingDays), Just(Unit::CalendarDays), Just(Unit::Months)],
+        pause_after in 0i64..(40 * 86_400), pause_for in 0i64..(20 * 86_400),
+    ) {
+        let anchor = start_of(anchor_day) + Duration::hours(10);
+        let mut clock = start_whole_days(Limit { amount, unit }, anchor);
+        let before = clock.deadline.unwrap();
+        let paused = anchor + Duration::seconds(pause_after);
+        clock.pause(paused, &CALENDAR).unwrap();
+        clock.resume(paused + Duration::seconds(pause_for), &CALENDAR).unwrap();
+        let after = clock.deadline.unwrap();
+        prop_assert!(after >= before);
+        // A clerk reads a date: the deadline is always the end of a day, never 05:00.
+        prop_assert_eq!(after, start_of(engine::calendar::local_date(after)));
+    }
+
+    #[test]
+    fn counting_whole_days_the_pause_day_is_used_and_counting_resumes_the_day_after(
+        anchor_day in any_date(), amount in 1u32..60, pause_after in 0i64..(30 * 86_400), pause_for in 0i64..(20 * 86_400),
+    ) {
+        let anchor = start_of(anchor_day) + Duration::hours(10);
+        let mut clock = start_whole_days(Limit::working_days(amount), anchor);
+        let paused = anchor + Duration::seconds(pause_after);
+        let left_after_that_day = clock.remaining(next_midnight(paused), &CALENDAR).unwrap();
+        clock.pause(paused, &CALENDAR).unwrap();
+        let resumed = paused + Duration::seconds(pause_for);
+        clock.resume(resumed, &CALENDAR).unwrap();
+        prop_assert_eq!(clock.remaining(next_midnight(resumed), &CALENDAR).unwrap(), left_after_that_day);
+        prop_assert_eq!(clock.remaining(resumed, &CALENDAR).unwrap(), left_after_that_day);
     }
 
     #[test]
@@ -89,7 +131,7 @@ fn loading_the_2027_notice_recomputes_an_open_deadline_that_crosses_it() {
         "accountant_credentials",
     ];
     let form = serde_json::json!({"office_code": "410102", "school_name": "明德学校", "organiser_name": "明德集团"});
-    case.ok(&Actor::applicant("s"), Command::SubmitCase { case_id: "C".into(), form, materials: materials(&codes) });
+    case.ok(&Actor::applicant("s"), Command::submit("C", form, materials(&codes)));
     case.ok(&staff("c", "window_clerk", "4101"), Command::AcceptCase { deferred: vec![] });
     // Provisional 2027 (weekends only): 12/29, 12/30, 12/31, 1/1 (Fri), 1/4 … 9th is 1/8.
     assert_eq!(case.state.promised.as_ref().unwrap().deadline, Some(end_of(2027, 1, 8)));
@@ -124,7 +166,7 @@ fn the_hash_chain_verifies_and_names_the_first_edited_event() {
     let mut case = Case::new(service("student-transfer.yaml"), cst(2025, 9, 26, 10, 0));
     let form = transfer_form();
     let first =
-        case.ok(&Actor::applicant("g"), Command::SubmitCase { case_id: "C9".into(), form, materials: materials(&[]) });
+        case.ok(&Actor::applicant("g"), Command::submit("C9", form, materials(&[])));
     let mut records = seal("C9", None, cst(2025, 9, 26, 10, 0), "g", first);
     let second = case.complete(&staff("s1", "school_registrar", "110105001"), "receiving_school", "approve");
     let last = records.last().unwrap();
@@ -150,7 +192,7 @@ fn the_hash_chain_verifies_and_names_the_first_edited_event() {
 fn replaying_the_events_rebuilds_the_state() {
     let mut case = Case::new(service("student-transfer.yaml"), cst(2025, 9, 26, 10, 0));
     let form = transfer_form();
-    case.ok(&Actor::applicant("g"), Command::SubmitCase { case_id: "C9".into(), form, materials: materials(&[]) });
+    case.ok(&Actor::applicant("g"), Command::submit("C9", form, materials(&[])));
     case.complete(&staff("s1", "school_registrar", "110105001"), "receiving_school", "approve");
     let json = serde_json::to_string(&case.events).unwrap();
     let events: Vec<Event> = serde_json::from_str(&json).unwrap();

@@ -52,7 +52,7 @@ fn a_late_task_is_escalated_then_a_late_confirmation_is_approved_automatically()
     let service = Service::from_yaml("t.yaml", DEFINITION).unwrap();
     let mut case = Case::new(service, cst(2026, 3, 2, 9, 0));
     let form = serde_json::json!({"office_code": "4101"});
-    case.ok(&Actor::applicant("a"), Command::SubmitCase { case_id: "T".into(), form, materials: Default::default() });
+    case.ok(&Actor::applicant("a"), Command::submit("T", form, Default::default()));
     case.ok(&staff("c", "clerk", "4101"), Command::AcceptCase { deferred: vec![] });
     // Mon 3/2 + 2 WD = end of Wed 3/4.
     case.at(end_of(2026, 3, 4)).fire_due();
@@ -74,7 +74,7 @@ fn a_renewal_with_an_unreadable_expiry_date_is_refused_on_submission() {
     let mut case = Case::new(common::service("licence-renewal.yaml"), cst(2026, 3, 2, 9, 0));
     let form = serde_json::json!({"office_code": "410102", "school_name": "明德学校", "licence_number": "X", "licence_expires_on": "明年"});
     let refused = case
-        .run(&Actor::applicant("s"), Command::SubmitCase { case_id: "R".into(), form, materials: Default::default() });
+        .run(&Actor::applicant("s"), Command::submit("R", form, Default::default()));
     assert!(
         matches!(refused, Err(EngineError::BadData { ref field, .. }) if field == "form.licence_expires_on"),
         "{refused:?}"

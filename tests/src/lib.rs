@@ -90,7 +90,7 @@ pub fn submission(
     form: serde_json::Value,
     now: DateTime<Utc>,
 ) -> Request {
-    let command = Command::SubmitCase { case_id: case_id.to_owned(), form, materials: Default::default() };
+    let command = Command::submit(case_id.to_owned(), form, Default::default());
     Request { service: Some(service.to_owned()), ..request(case_id, &Actor::applicant(applicant), command, now) }
 }
 

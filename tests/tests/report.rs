@@ -55,7 +55,7 @@ async fn submit<'a>(
         .map(|m| ((*m).to_owned(), MaterialRef { sha256: format!("{m:0>64}"), file_name: format!("{m}.pdf") }))
         .collect();
     let form = json!({"office_code": office, "school_name": name, "organiser_name": "某教育集团", "contact_phone": "13800138000"});
-    let command = Command::SubmitCase { case_id: case.clone(), form, materials };
+    let command = Command::submit(case.clone(), form, materials);
     let request = Request {
         service: Some("JY-XK-0001".into()),
         ..Request::new(case.clone(), Actor::applicant(&format!("school-{name}")), command, at)

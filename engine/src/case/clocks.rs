@@ -157,6 +157,7 @@ impl Tx<'_> {
         match timer.kind {
             TimerKind::Clock { clock, level } => self.reach_level(clock, level),
             TimerKind::DeemedAcceptance => self.deem_accepted(),
+            TimerKind::PublicityEnds { step } => self.end_publicity(&step),
             TimerKind::DeferredMaterial { material } => {
                 self.notify(Recipient::Applicant, format!("容缺材料逾期未补交：{material}"));
                 Ok(())

@@ -70,7 +70,36 @@ pub enum Command {
         form: serde_json::Value,
         /// Materials supplied with it.
         materials: BTreeMap<String, MaterialRef>,
+        /// Materials replaced by a signed commitment (告知承诺).
+        #[serde(default)]
+        commitments: Vec<String>,
+        /// Submit as a draft for 网上预审 rather than as the application.
+        #[serde(default)]
+        draft: bool,
     },
+    /// The draft becomes the application (after 网上预审).
+    SubmitDraft {
+        /// The form, when changed; the draft's otherwise.
+        form: Option<serde_json::Value>,
+        /// Materials added or replaced.
+        materials: BTreeMap<String, MaterialRef>,
+        /// Materials replaced by a signed commitment.
+        commitments: Vec<String>,
+    },
+    /// 异议 during 公示, by anyone who signs in.
+    LodgeObjection {
+        /// What is objected to.
+        text: String,
+    },
+    /// Book the visit in a slot the office published (or move to another).
+    BookVisit {
+        /// The slot, as the runtime read it.
+        slot: super::booking::Booking,
+    },
+    /// Give up the booked slot.
+    CancelBooking,
+    /// The applicant did not come to the booked slot.
+    RecordNoShow,
     /// 受理, with deferred (容缺) materials.
     AcceptCase {
         /// Materials accepted as missing, to be supplied later.
@@ -164,11 +193,26 @@ pub enum Command {
 }
 
 impl Command {
+    /// An application as sent, without commitments and not a draft.
+    #[must_use]
+    pub fn submit(
+        case_id: impl Into<String>,
+        form: serde_json::Value,
+        materials: BTreeMap<String, MaterialRef>,
+    ) -> Self {
+        Self::SubmitCase { case_id: case_id.into(), form, materials, commitments: Vec::new(), draft: false }
+    }
+
     /// Name of the command, for errors and logs.
     #[must_use]
     pub fn name(&self) -> &'static str {
         match self {
             Self::SubmitCase { .. } => "submitCase",
+            Self::SubmitDraft { .. } => "submitDraft",
+            Self::LodgeObjection { .. } => "lodgeObjection",
+            Self::BookVisit { .. } => "bookVisit",
+            Self::CancelBooking => "cancelBooking",
+            Self::RecordNoShow => "recordNoShow",
             Self::AcceptCase { .. } => "acceptCase",
             Self::RequestCorrection { .. } => "requestCorrection",
             Self::SupplyMaterials { .. } => "supplyMaterials",

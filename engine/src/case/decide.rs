@@ -122,7 +122,16 @@ impl Tx<'_> {
             return Err(EngineError::WrongStatus { command: command.name(), status: Status::New });
         }
         match command {
-            Command::SubmitCase { case_id, form, materials } => self.submit(case_id, form, materials),
+            Command::SubmitCase { case_id, form, materials, commitments, draft } => {
+                self.submit(case_id, form, materials, commitments, *draft)
+            }
+            Command::SubmitDraft { form, materials, commitments } => {
+                self.submit_draft(form.as_ref(), materials, commitments)
+            }
+            Command::LodgeObjection { text } => self.lodge_objection(text),
+            Command::BookVisit { slot } => self.book(slot),
+            Command::CancelBooking => self.cancel_booking(),
+            Command::RecordNoShow => self.record_no_show(),
             Command::AcceptCase { deferred } => self.accept_by_clerk(deferred),
             Command::RequestCorrection { deficiencies } => self.request_correction(deficiencies),
             Command::SupplyMaterials { materials } => self.supply(materials),
@@ -179,6 +188,7 @@ impl Tx<'_> {
                 limit: sla.follow_up_limit,
                 anchor: self.now(),
                 warn_percent: sla.warn_at_percent,
+                counting: self.service.spec.pause_counting,
             };
             let clock = crate::clock::Clock::start(start, self.calendar())?;
             let task = super::state::Task {

@@ -155,6 +155,47 @@ pub enum EngineError {
     /// A definition step is missing (a definition that loads never causes this).
     #[error("definition has no step `{0}`")]
     MissingStep(String),
+    /// The material cannot be replaced by a commitment (告知承诺).
+    #[error("material `{0}` cannot be replaced by a commitment")]
+    NoCommitment(String),
+    /// The service takes no drafts for 网上预审.
+    #[error("this service offers no online pre-review")]
+    NoPreReview,
+    /// The 公示 period is over, or none runs.
+    #[error("no public notice period is running for this case")]
+    PublicityClosed,
+    /// A member has already voted or stood aside.
+    #[error("you have already voted or stood aside on this case")]
+    AlreadyVoted,
+    /// Every seat of the committee has voted or stood aside.
+    #[error("all {0} members have voted or stood aside")]
+    CommitteeFull(u32),
+    /// Too few members present to count the vote.
+    #[error("quorum not met: {present} of {members} members present")]
+    NoQuorum {
+        /// Members who voted or abstained.
+        present: u32,
+        /// Members of the committee.
+        members: u32,
+    },
+    /// The service books no visits.
+    #[error("this service books no visits")]
+    NoBooking,
+    /// The slot is for another service or office, or has begun.
+    #[error("slot {0} cannot be booked for this case")]
+    SlotUnavailable(String),
+    /// The slot has no place left (another applicant took the last one).
+    #[error("slot {0} is full")]
+    SlotFull(String),
+    /// Nothing is booked.
+    #[error("no visit is booked")]
+    NotBooked,
+    /// The booked visit has not begun.
+    #[error("the booked visit has not begun")]
+    VisitNotBegun,
+    /// The service's visits are used up.
+    #[error("the service allows {0} visit(s), all used")]
+    VisitsUsedUp(u32),
 }
 
 impl EngineError {
@@ -163,14 +204,23 @@ impl EngineError {
     pub fn code(&self) -> ErrorCode {
         use EngineError as E;
         match self {
-            E::WrongStatus { .. } | E::AlreadyRated | E::UnchangedSinceNotice | E::AlreadyPaused | E::NotPaused => {
-                ErrorCode::InvalidTransition
-            }
+            E::WrongStatus { .. }
+            | E::AlreadyRated
+            | E::UnchangedSinceNotice
+            | E::AlreadyPaused
+            | E::NotPaused
+            | E::PublicityClosed
+            | E::AlreadyVoted
+            | E::CommitteeFull(_)
+            | E::NoQuorum { .. }
+            | E::NotBooked
+            | E::VisitNotBegun
+            | E::VisitsUsedUp(_) => ErrorCode::InvalidTransition,
             E::MissingRole(_) | E::OutOfScope | E::NotApplicant | E::NotSystem | E::OwnApplication => {
                 ErrorCode::Forbidden
             }
             E::TaskNotFound(_) | E::TimerNotPending(_) | E::EffectNotFound(_) => ErrorCode::NotFound,
-            E::ClaimedByOther(_) | E::AlreadyClaimed | E::NotClaimed => ErrorCode::Conflict,
+            E::ClaimedByOther(_) | E::AlreadyClaimed | E::NotClaimed | E::SlotFull(_) => ErrorCode::Conflict,
             E::Calendar(_) | E::MissingStep(_) => ErrorCode::Internal,
             _ => ErrorCode::BadUserInput,
         }
@@ -213,6 +263,20 @@ impl EngineError {
             E::RatingReasonRequired(_) => "选择“不满意”或“非常不满意”时，请写明原因".into(),
             E::OutsideBatchWindow(next) => format!("现在不在申报期内，下次申报从 {next} 开始"),
             E::Condition(_) | E::Calendar(_) | E::MissingStep(_) => "系统出错，请稍后再试".into(),
+            E::NoCommitment(m) => format!("材料“{m}”不适用告知承诺，请上传材料"),
+            E::NoPreReview => "本事项不提供网上预审".into(),
+            E::PublicityClosed => "公示期已结束或当前没有公示，不能再提出异议".into(),
+            E::AlreadyVoted => "您已对本件表决或已回避，每人只能表决一次".into(),
+            E::CommitteeFull(m) => format!("全部 {m} 名委员已表决或回避"),
+            E::NoQuorum { present, members } => {
+                format!("出席委员 {present} 人，未达到 {members} 人委员会规定的人数，不能结束表决")
+            }
+            E::NoBooking => "本事项不需要预约到现场".into(),
+            E::SlotUnavailable(_) => "这个时段不能预约（不属于本事项或本机关，或已开始）".into(),
+            E::SlotFull(_) => "这个时段已约满，请选择其他时段".into(),
+            E::NotBooked => "当前没有预约".into(),
+            E::VisitNotBegun => "预约时段还没有开始，不能登记未到".into(),
+            E::VisitsUsedUp(n) => format!("本事项最多到现场 {n} 次，已经用完"),
         }
     }
 }
@@ -220,6 +284,7 @@ impl EngineError {
 fn status_words(status: Status) -> &'static str {
     match status {
         Status::New => "未提交",
+        Status::PreReview => "网上预审",
         Status::Received => "待受理",
         Status::CorrectionRequested => "待补正",
         Status::InProgress => "办理中",

@@ -35,6 +35,127 @@ pub enum Event {
         batch: Option<BatchRef>,
         /// When.
         at: DateTime<Utc>,
+        /// Materials replaced by the applicant's signed commitment (告知承诺).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        commitments: Vec<String>,
+        /// A draft for 网上预审, not yet the application.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        draft: bool,
+    },
+    /// The office answered a draft (网上预审) with one notice.
+    PreReviewAnswered {
+        /// The notice.
+        notice: String,
+        /// By whom.
+        by: String,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// The draft became the application (网上预审 done), with what the applicant changed.
+    DraftSubmitted {
+        /// Handling office, from the form as submitted.
+        office: String,
+        /// The form as submitted.
+        form: Arc<serde_json::Value>,
+        /// Materials added or replaced.
+        materials: BTreeMap<String, MaterialRef>,
+        /// Materials replaced by a commitment.
+        commitments: Vec<String>,
+        /// Batch window.
+        batch: Option<BatchRef>,
+        /// When: the day the application is received.
+        at: DateTime<Utc>,
+    },
+    /// A commitment was verified and found true.
+    CommitmentVerified {
+        /// By whom.
+        by: String,
+        /// What the verification found.
+        finding: String,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// A commitment was found false: the approval is revoked and a credit record is kept.
+    ApprovalRevoked {
+        /// Why, as the verification found.
+        reason: String,
+        /// By whom.
+        by: String,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// 公示 began.
+    PublicityStarted {
+        /// The publicity step.
+        step: String,
+        /// Title of the list.
+        list: String,
+        /// Published.
+        starts: DateTime<Utc>,
+        /// The period's end.
+        ends: DateTime<Utc>,
+    },
+    /// An objection (异议) was lodged during 公示.
+    ObjectionLodged {
+        /// The objection.
+        objection: super::publicity::Objection,
+    },
+    /// An objection was answered.
+    ObjectionAnswered {
+        /// The objection (its task id).
+        objection: u32,
+        /// Whether it was upheld (异议成立).
+        upheld: bool,
+        /// The answer.
+        answer: String,
+        /// By whom.
+        by: String,
+    },
+    /// The 公示 period ended.
+    PublicityEnded {
+        /// The publicity step.
+        step: String,
+    },
+    /// A committee vote opened.
+    VoteOpened {
+        /// The committee step.
+        step: String,
+    },
+    /// A member voted.
+    VoteCast {
+        /// Who.
+        by: String,
+        /// How.
+        ballot: super::committee::Ballot,
+    },
+    /// A member stood aside (回避).
+    MemberRecused {
+        /// Who.
+        by: String,
+        /// Why.
+        reason: String,
+    },
+    /// The vote was counted.
+    VoteClosed {
+        /// The tally.
+        tally: super::committee::Tally,
+    },
+    /// A visit slot was booked (预约).
+    VisitBooked {
+        /// The slot.
+        booking: super::booking::Booking,
+    },
+    /// A booking was given up (moved or cancelled), freeing its place.
+    BookingCancelled {
+        /// The slot id.
+        slot: String,
+        /// By whom.
+        by: String,
+    },
+    /// The applicant did not come to a booked visit.
+    NoShowRecorded {
+        /// The slot id.
+        slot: String,
     },
     /// A correction notice went out.
     CorrectionRequested {

@@ -1,7 +1,13 @@
 //! `evolve`: applies one event to a case's state. Total and infallible: every fact an event
 //! needs was computed when it was decided.
 
+use std::collections::BTreeMap;
+
+use super::commitment::{Verification, VerificationState};
+use super::committee::Vote;
 use super::event::Event;
+use super::pre_review::PreReview;
+use super::publicity::Publicity;
 use super::state::{CaseState, ClockRef, CorrectionNotice, Status};
 use crate::clock::Clock;
 
@@ -9,7 +15,19 @@ use crate::clock::Clock;
 pub fn evolve(state: &mut CaseState, event: &Event) {
     state.sequence += 1;
     match event {
-        Event::CaseSubmitted { case_id, service, version, applicant, office, form, materials, batch, at } => {
+        Event::CaseSubmitted {
+            case_id,
+            service,
+            version,
+            applicant,
+            office,
+            form,
+            materials,
+            batch,
+            at,
+            commitments,
+            draft,
+        } => {
             state.id.clone_from(case_id);
             state.service.clone_from(service);
             state.service_version = *version;
@@ -18,8 +36,88 @@ pub fn evolve(state: &mut CaseState, event: &Event) {
             state.form = form.clone();
             state.materials = std::sync::Arc::new(materials.clone());
             state.batch.clone_from(batch);
+            state.commitments.clone_from(commitments);
+            if *draft {
+                state.pre_review = Some(PreReview { asked_at: *at, notice: None, answered_at: None });
+                state.status = Status::PreReview;
+            } else {
+                state.received_at = Some(*at);
+                state.status = Status::Received;
+            }
+        }
+        Event::PreReviewAnswered { notice, at, .. } => {
+            if let Some(p) = state.pre_review.as_mut() {
+                p.notice = Some(notice.clone());
+                p.answered_at = Some(*at);
+            }
+        }
+        Event::DraftSubmitted { office, form, materials, commitments, batch, at } => {
+            state.office.clone_from(office);
+            state.form = form.clone();
+            std::sync::Arc::make_mut(&mut state.materials)
+                .extend(materials.iter().map(|(k, v)| (k.clone(), v.clone())));
+            state.commitments.clone_from(commitments);
+            state.batch.clone_from(batch);
             state.received_at = Some(*at);
             state.status = Status::Received;
+        }
+        Event::CommitmentVerified { finding, at, .. } => {
+            state.verification =
+                Some(Verification { state: VerificationState::Verified, finding: finding.clone(), at: Some(*at) });
+        }
+        Event::ApprovalRevoked { reason, at, .. } => {
+            state.verification =
+                Some(Verification { state: VerificationState::Revoked, finding: reason.clone(), at: Some(*at) });
+        }
+        Event::PublicityStarted { step, list, starts, ends } => {
+            state.publicity = Some(Publicity {
+                step: step.clone(),
+                list: list.clone(),
+                starts: *starts,
+                ends: *ends,
+                ended: false,
+                objections: Vec::new(),
+            });
+        }
+        Event::ObjectionLodged { objection } => {
+            if let Some(p) = state.publicity.as_mut() {
+                p.objections.push(objection.clone());
+            }
+        }
+        Event::ObjectionAnswered { objection, upheld, answer, .. } => {
+            let found = state.publicity.as_mut().and_then(|p| p.objections.iter_mut().find(|o| o.id == *objection));
+            if let Some(o) = found {
+                o.answer = Some(answer.clone());
+                o.upheld = Some(*upheld);
+            }
+        }
+        Event::PublicityEnded { .. } => {
+            if let Some(p) = state.publicity.as_mut() {
+                p.ended = true;
+            }
+        }
+        Event::VoteOpened { step } => {
+            state.vote = Some(Vote { step: step.clone(), ballots: BTreeMap::new(), recused: BTreeMap::new() });
+        }
+        Event::VoteCast { by, ballot } => {
+            if let Some(v) = state.vote.as_mut() {
+                v.ballots.insert(by.clone(), *ballot);
+            }
+        }
+        Event::MemberRecused { by, reason } => {
+            if let Some(v) = state.vote.as_mut() {
+                v.recused.insert(by.clone(), reason.clone());
+            }
+        }
+        Event::VoteClosed { tally } => {
+            state.vote = None;
+            state.tallies.push(tally.clone());
+        }
+        Event::VisitBooked { booking } => state.booking = Some(booking.clone()),
+        Event::BookingCancelled { .. } => state.booking = None,
+        Event::NoShowRecorded { .. } => {
+            state.booking = None;
+            state.no_shows += 1;
         }
         Event::CorrectionRequested { deficiencies, at, .. } => {
             state.corrections.push(CorrectionNotice { at: *at, deficiencies: deficiencies.clone(), answered: false });
@@ -51,6 +149,10 @@ pub fn evolve(state: &mut CaseState, event: &Event) {
         Event::TaskOpened { task } => {
             if task.step == super::state::FOLLOW_UP_STEP {
                 state.follow_up = Some(super::state::FollowUp::Open);
+            }
+            if task.step == super::state::VERIFICATION_STEP {
+                state.verification =
+                    Some(Verification { state: VerificationState::Pending, finding: String::new(), at: None });
             }
             state.next_id = state.next_id.max(task.id + 1);
             state.tasks.insert(task.id, task.clone());
@@ -164,7 +266,11 @@ pub fn evolve(state: &mut CaseState, event: &Event) {
             state.pause = None;
             state.waiting_at = None;
         }
-        Event::VisitRecorded { visits, .. } => state.visits = *visits,
+        Event::VisitRecorded { visits, .. } => {
+            state.visits = *visits;
+            // The booked visit took place.
+            state.booking = None;
+        }
         Event::CaseRated { score, comment } => {
             state.rating = Some(super::state::Rating { score: *score, comment: comment.clone() });
         }

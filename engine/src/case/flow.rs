@@ -65,6 +65,8 @@ impl<'a> Tx<'a> {
                 }
             }
             StepKind::End(e) => self.conclude(e.outcome.into(), Some(id.to_owned()), false, ""),
+            StepKind::Publicity(p) => self.start_publicity(id, p),
+            StepKind::Committee(c) => self.open_vote(id, c),
         }
     }
 
@@ -80,7 +82,7 @@ impl<'a> Tx<'a> {
         };
         let warn_percent = spec.warn_at_percent.unwrap_or(self.service.spec.sla.warn_at_percent);
         let clock = match spec.limit {
-            Some(limit) => Some(Clock::start(ClockStart { limit, anchor: self.now(), warn_percent }, self.calendar())?),
+            Some(limit) => Some(Clock::start(ClockStart { limit, anchor: self.now(), warn_percent, counting: self.service.spec.pause_counting }, self.calendar())?),
             None => None,
         };
         let task = Task {
@@ -148,9 +150,7 @@ impl<'a> Tx<'a> {
     }
 
     pub(super) fn claim(&mut self, id: u32) -> Result<(), EngineError> {
-        if !self.is_follow_up(id) {
-            self.require_status("claimTask", &[Status::InProgress, Status::Paused])?;
-        }
+        self.require_task_status("claimTask", id)?;
         let task = self.state.tasks.get(&id).ok_or(EngineError::TaskNotFound(id))?;
         self.authorize_task(task)?;
         if task.claimed_by.as_deref() == Some(self.actor().user.as_str()) {
@@ -171,17 +171,49 @@ impl<'a> Tx<'a> {
         Ok(())
     }
 
+    /// Refuses unless the case is in a status where task `id` can be worked: tasks opened
+    /// after conclusion (a bad rating's follow-up, a commitment's verification) and the
+    /// office's answer to a draft have their own.
+    fn require_task_status(&self, command: &'static str, id: u32) -> Result<(), EngineError> {
+        use super::state::{FOLLOW_UP_STEP, PRE_REVIEW_STEP, VERIFICATION_STEP};
+        let allowed: &[Status] = match self.state.tasks.get(&id).map(|t| t.step.as_str()) {
+            Some(FOLLOW_UP_STEP | VERIFICATION_STEP) => &[Status::Concluded],
+            Some(PRE_REVIEW_STEP) => &[Status::PreReview],
+            _ => &[Status::InProgress, Status::Paused],
+        };
+        self.require_status(command, allowed)
+    }
+
     pub(super) fn complete_by_actor(
         &mut self,
         id: u32,
         action: &str,
         data: &serde_json::Map<String, serde_json::Value>,
     ) -> Result<(), EngineError> {
-        if self.is_follow_up(id) {
-            return self.close_follow_up(id, action, data);
+        use super::state::{FOLLOW_UP_STEP, PRE_REVIEW_STEP, VERIFICATION_STEP};
+        self.require_task_status("completeTask", id)?;
+        let task = self.state.tasks.get(&id).cloned().ok_or(EngineError::TaskNotFound(id))?;
+        match task.step.as_str() {
+            FOLLOW_UP_STEP => return self.close_follow_up(id, action, data),
+            VERIFICATION_STEP => {
+                self.authorize_task(&task)?;
+                return self.verify(id, action, data);
+            }
+            PRE_REVIEW_STEP => {
+                self.authorize_task(&task)?;
+                return self.answer_pre_review(id, action, data);
+            }
+            _ => {}
         }
-        self.require_status("completeTask", &[Status::InProgress, Status::Paused])?;
-        let task = self.state.tasks.get(&id).ok_or(EngineError::TaskNotFound(id))?;
+        match self.step_kind(&task.step)? {
+            StepKind::Committee(c) => return self.vote(&task, c, action, data),
+            StepKind::Publicity(_) => {
+                self.authorize_task(&task)?;
+                return self.answer_objection(id, &task.step, action, data);
+            }
+            _ => {}
+        }
+        let task = &task;
         self.authorize_task(task)?;
         let step = self.task_step(task)?;
         let chosen = step
@@ -211,10 +243,6 @@ impl<'a> Tx<'a> {
         }
         let by = self.actor().user.clone();
         self.complete(id, chosen, data, by)
-    }
-
-    fn is_follow_up(&self, id: u32) -> bool {
-        self.state.tasks.get(&id).is_some_and(|t| t.step == super::state::FOLLOW_UP_STEP)
     }
 
     /// Closes the follow-up of a bad rating: action `close`, with an optional `note` of
@@ -302,6 +330,10 @@ impl<'a> Tx<'a> {
         for task in open {
             self.emit(Event::TaskCancelled { task });
         }
+        if let Some(b) = self.state.booking.clone() {
+            // A concluded case frees its place for someone else.
+            self.emit(Event::BookingCancelled { slot: b.slot, by: self.actor().user.clone() });
+        }
         self.stop_clocks()?;
         if outcome == Outcome::Approved
             && !self.state.deferred.is_empty()
@@ -317,6 +349,7 @@ impl<'a> Tx<'a> {
         }
         self.emit(Event::CaseConcluded { outcome, step, deemed, reason: reason.to_owned(), at: self.now() });
         if outcome == Outcome::Approved {
+            self.open_verification()?;
             for (index, t) in self.service.spec.timers.iter().enumerate() {
                 if let TimerDue::AfterApproval(limit) = t.due {
                     let due = self.due_after(limit, self.now())?;

@@ -27,11 +27,46 @@ impl Tx<'_> {
         case_id: &str,
         form: &serde_json::Value,
         materials: &BTreeMap<String, MaterialRef>,
+        commitments: &[String],
+        draft: bool,
     ) -> Result<(), EngineError> {
         self.require_status("submitCase", &[super::state::Status::New])?;
         if self.actor().is_system() {
             return Err(EngineError::NotApplicant);
         }
+        if draft && self.service.spec.pre_review.is_none() {
+            return Err(EngineError::NoPreReview);
+        }
+        let (office, batch) = self.check_submission(form, materials, commitments)?;
+        let spec = &self.service.spec;
+        self.emit(Event::CaseSubmitted {
+            case_id: case_id.to_owned(),
+            service: spec.code.clone(),
+            version: spec.version,
+            applicant: self.actor().user.clone(),
+            office,
+            form: Arc::new(form.clone()),
+            materials: materials.clone(),
+            // A draft is in no window yet: the window is the one it is finally sent in.
+            batch: if draft { None } else { batch },
+            at: self.now(),
+            commitments: commitments.to_vec(),
+            draft,
+        });
+        if draft {
+            return self.open_pre_review();
+        }
+        self.after_receipt()
+    }
+
+    /// The checks of an application as sent: the office, materials and commitments it
+    /// names, its form dates, and the window it falls in. Returns the office and window.
+    pub(super) fn check_submission(
+        &self,
+        form: &serde_json::Value,
+        materials: &BTreeMap<String, MaterialRef>,
+        commitments: &[String],
+    ) -> Result<(String, Option<super::state::BatchRef>), EngineError> {
         let spec = &self.service.spec;
         let office = form.get(&spec.office_field).and_then(|o| o.as_str()).filter(|o| !o.is_empty());
         let Some(office) = office else {
@@ -43,6 +78,7 @@ impl Tx<'_> {
         if let Some(unknown) = materials.keys().find(|c| !is_known(self.service, c)) {
             return Err(EngineError::UnknownMaterial(unknown.clone()));
         }
+        self.check_commitments(commitments)?;
         for timer in &spec.timers {
             if let crate::definition::TimerDue::AtFormDate(field) = &timer.due {
                 super::flow::form_date(form, field)?;
@@ -55,18 +91,12 @@ impl Tx<'_> {
                     .map_err(|next| EngineError::OutsideBatchWindow(next.unwrap_or(chrono::NaiveDate::MAX)))?,
             ),
         };
-        self.emit(Event::CaseSubmitted {
-            case_id: case_id.to_owned(),
-            service: spec.code.clone(),
-            version: spec.version,
-            applicant: self.actor().user.clone(),
-            office: office.to_owned(),
-            form: Arc::new(form.clone()),
-            materials: materials.clone(),
-            batch,
-            at: self.now(),
-        });
-        if spec.auto_accept {
+        Ok((office.to_owned(), batch))
+    }
+
+    /// An application has been received: accepted at once (即办), or the 5-day rule runs.
+    pub(super) fn after_receipt(&mut self) -> Result<(), EngineError> {
+        if self.service.spec.auto_accept {
             let absent = self.missing_names(&[])?;
             if !absent.is_empty() {
                 return Err(EngineError::MissingMaterials(absent));
@@ -93,13 +123,15 @@ impl Tx<'_> {
 
     /// The instant a limit counted from `from` runs out.
     pub(super) fn due_after(&self, limit: Limit, from: DateTime<Utc>) -> Result<DateTime<Utc>, EngineError> {
-        let clock = Clock::start(ClockStart { limit, anchor: from, warn_percent: 100 }, self.calendar())?;
+        let clock = Clock::start(ClockStart { limit, anchor: from, warn_percent: 100, counting: self.service.spec.pause_counting }, self.calendar())?;
         Ok(clock.deadline.unwrap_or(from))
     }
 
     fn missing_names(&self, deferred: &[String]) -> Result<Vec<String>, EngineError> {
+        // A material replaced by a signed commitment (告知承诺) is not missing.
+        let excused: Vec<String> = deferred.iter().chain(&self.state.commitments).cloned().collect();
         let absent =
-            missing(self.service, &self.state, &self.state.materials, deferred).map_err(EngineError::Condition)?;
+            missing(self.service, &self.state, &self.state.materials, &excused).map_err(EngineError::Condition)?;
         Ok(absent.iter().map(|m| format!("{}({})", m.name, m.code)).collect())
     }
 
@@ -130,7 +162,8 @@ impl Tx<'_> {
             Some(b) => start_of(b.closes),
             None => at,
         };
-        let start = |limit, anchor| ClockStart { limit, anchor, warn_percent };
+        let counting = spec.pause_counting;
+        let start = |limit, anchor| ClockStart { limit, anchor, warn_percent, counting };
         let legal = Clock::start(start(spec.limits.legal, legal_anchor), self.calendar())?;
         let promised = Clock::start(start(spec.limits.promised, at), self.calendar())?;
         let mut due = BTreeMap::new();

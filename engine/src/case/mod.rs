@@ -2,8 +2,11 @@
 //! `decide` / `evolve` pair that runs it through its service definition.
 
 pub mod batch;
+pub mod booking;
 mod clocks;
 pub mod command;
+pub mod commitment;
+pub mod committee;
 pub mod decide;
 pub mod error;
 pub mod event;
@@ -12,6 +15,8 @@ mod flow;
 mod intake;
 pub mod materials;
 pub mod operations;
+pub mod pre_review;
+pub mod publicity;
 pub mod state;
 pub mod status;
 

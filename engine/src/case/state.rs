@@ -18,6 +18,8 @@ pub enum Status {
     /// No event yet.
     #[default]
     New,
+    /// 网上预审: a draft the office looks at before the formal application; no clock runs.
+    PreReview,
     /// 已接收, awaiting acceptance.
     Received,
     /// 补正: a correction notice is out.
@@ -145,6 +147,11 @@ pub enum TimerKind {
         /// Material code.
         material: String,
     },
+    /// The end of a 公示 period.
+    PublicityEnds {
+        /// The publicity step.
+        step: String,
+    },
     /// A case timer of the definition, by index.
     Case {
         /// Index in the definition's `timers`.
@@ -215,6 +222,18 @@ pub const FOLLOW_UP_CLOSE: &str = "close";
 
 /// That action's label.
 pub const FOLLOW_UP_CLOSE_LABEL: &str = "办结回访";
+
+/// The step id of the verification (核查) of an approval on commitment.
+pub const VERIFICATION_STEP: &str = "commitment_verification";
+
+/// Its name.
+pub const VERIFICATION_NAME: &str = "告知承诺核查";
+
+/// The step id of the office's answer to a draft (网上预审).
+pub const PRE_REVIEW_STEP: &str = "pre_review";
+
+/// Its name.
+pub const PRE_REVIEW_NAME: &str = "网上预审";
 
 /// Where the follow-up of a bad rating stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -298,6 +317,30 @@ pub struct CaseState {
     pub concluded_at: Option<DateTime<Utc>>,
     /// Next case-local id for tasks, timers and effects.
     pub next_id: u32,
+    /// Materials the applicant replaced by a signed commitment (告知承诺).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub commitments: Vec<String>,
+    /// The verification of an approval on commitment, once one was opened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verification: Option<super::commitment::Verification>,
+    /// The public notice (公示) in progress, or the last one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publicity: Option<super::publicity::Publicity>,
+    /// The committee vote in progress.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vote: Option<super::committee::Vote>,
+    /// Tallies of the committee votes held, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tallies: Vec<super::committee::Tally>,
+    /// The visit slot booked (预约).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub booking: Option<super::booking::Booking>,
+    /// Booked visits the applicant did not come to.
+    #[serde(default)]
+    pub no_shows: u32,
+    /// 网上预审, when the case began as a draft.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pre_review: Option<super::pre_review::PreReview>,
     /// Number of events applied.
     pub sequence: u64,
 }

@@ -67,6 +67,19 @@ pub struct ServiceSpec {
     /// 特别程序 a clerk may pause the clocks for (行政许可法 art. 45).
     #[serde(default)]
     pub special_procedures: Vec<SpecialProcedureSpec>,
+    /// How a special procedure's time is left out of the clocks.
+    #[serde(default)]
+    pub pause_counting: PauseCounting,
+    /// 告知承诺: how a case approved on commitment is verified afterwards. Materials that
+    /// may be replaced by a commitment say so with `commitment`.
+    #[serde(default)]
+    pub commitment: Option<CommitmentRule>,
+    /// 网上预审: an applicant may ask the office to look at a draft before applying.
+    #[serde(default)]
+    pub pre_review: Option<PreReviewRule>,
+    /// 预约: the one visit is booked in a slot the office publishes.
+    #[serde(default)]
+    pub booking: Option<BookingRule>,
     /// The process. The first step is where a case goes when accepted.
     pub steps: Vec<StepSpec>,
     /// Case-level timers (preparation-period expiry, deemed approval).
@@ -217,6 +230,54 @@ pub struct MaterialSpec {
     /// Name of an e-licence this material can be taken from instead of an upload.
     #[serde(default)]
     pub reusable_from: Option<String>,
+    /// 告知承诺: the text of the commitment an applicant may sign instead of supplying this
+    /// material (needs the service's `commitment` rule).
+    #[serde(default)]
+    pub commitment: Option<String>,
+}
+
+/// 告知承诺 (国办发〔2020〕42号): a case approved on commitment is verified within a limit;
+/// a false commitment revokes the approval and is kept as a credit record.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommitmentRule {
+    /// Role that verifies (核查).
+    pub role: String,
+    /// Time allowed for the verification, from approval.
+    pub limit: Limit,
+}
+
+/// 网上预审: who answers a draft, and within what time.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreReviewRule {
+    /// Role that answers; the intake role when absent.
+    #[serde(default)]
+    pub role: Option<String>,
+    /// Time to answer (local practice).
+    pub limit: Limit,
+}
+
+/// 预约: the office publishes slots for the one visit, the applicant books one.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BookingRule {
+    /// What the visit is for, e.g. `现场确认`.
+    pub purpose: String,
+    /// Role that publishes slots and records the visit or the no-show.
+    pub role: String,
+}
+
+/// How a special procedure's time is left out of the clocks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PauseCounting {
+    /// The law counts days (民法典 arts. 201-203): the day a procedure starts counts as used,
+    /// counting resumes the day after it ends, and a deadline is the end of a working day.
+    #[default]
+    WholeDays,
+    /// To the second: the clock stops and starts at the instants of pause and resume.
+    Exact,
 }
 
 fn yes() -> bool {

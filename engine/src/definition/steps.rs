@@ -41,6 +41,11 @@ pub enum StepKind {
     Join(JoinStep),
     /// Done by the system: certificates, registry sync, notifications.
     Auto(AutoStep),
+    /// 公示: publishes the case on a public list for a period; objections lodged during it
+    /// are answered before the case goes on.
+    Publicity(PublicityStep),
+    /// Decided by a committee's vote (n of m), by the rule the definition gives.
+    Committee(CommitteeStep),
     /// Concludes the case.
     End(EndStep),
 }
@@ -224,6 +229,98 @@ pub enum Recipient {
     Applicant,
     /// Staff of a role, in the case office.
     Role(String),
+}
+
+/// 公示: a public notice period.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublicityStep {
+    /// Title of the list, e.g. `拟推荐人员名单`.
+    pub list: String,
+    /// How long the list stays up (e.g. 5 working days); counted from the day after it is
+    /// published, and ending with the last day.
+    pub period: Limit,
+    /// Role that answers objections (异议).
+    pub role: String,
+    /// What the public list shows of each case: form fields, each masked as the law allows.
+    pub shown: Vec<ShownField>,
+    /// Step after the period, when no objection was upheld.
+    pub next: String,
+    /// Step taken when an objection is upheld (异议成立).
+    pub on_upheld: String,
+}
+
+/// A form field shown on a public list.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShownField {
+    /// Form field.
+    pub field: String,
+    /// Column title; the field's title when absent.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// How the value is masked.
+    #[serde(default)]
+    pub mask: Mask,
+}
+
+/// How a value on a public list is masked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Mask {
+    /// Shown as given (a school, a title applied for).
+    #[default]
+    None,
+    /// A person's name: the surname and `*` for the rest (张*, 欧阳**).
+    Name,
+    /// Hidden but for the first and last characters (身份证号, 学籍号).
+    Partial,
+}
+
+/// A committee's vote (评审委员会, 认定评议小组).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommitteeStep {
+    /// Role of the members; each member votes once.
+    pub role: String,
+    /// Role among the members that may close the vote before everyone has voted.
+    pub chair_role: String,
+    /// Number of members (m).
+    pub members: u32,
+    /// Members present (voting or abstaining) needed for the vote to count, as a share of
+    /// `members` (at least).
+    pub quorum: Share,
+    /// Votes in favour needed, as a share of the members present.
+    pub pass: Share,
+    /// Step limit; no step clock when absent.
+    #[serde(default)]
+    pub limit: Option<Limit>,
+    /// Step when the vote passes.
+    pub approved: String,
+    /// Step when it fails.
+    pub rejected: String,
+}
+
+/// A share of a whole: at least (or, with `strictly`, more than) numerator/denominator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Share {
+    /// Numerator.
+    pub numerator: u32,
+    /// Denominator.
+    pub denominator: u32,
+    /// More than the share, not merely reaching it (a tie under 1/2 then fails).
+    #[serde(default)]
+    pub strictly: bool,
+}
+
+impl Share {
+    /// Whether `part` of `whole` meets the share.
+    #[must_use]
+    pub fn met(self, part: u32, whole: u32) -> bool {
+        let (lhs, rhs) = (u64::from(part) * u64::from(self.denominator), u64::from(self.numerator) * u64::from(whole));
+        if self.strictly { lhs > rhs } else { lhs >= rhs }
+    }
 }
 
 /// Concludes the case.

@@ -131,6 +131,22 @@ impl<'a> Checker<'a> {
         if let Some(ext) = &spec.extension {
             self.role("extension.role", &ext.role);
         }
+        if let Some(c) = &spec.commitment {
+            self.role("commitment.role", &c.role);
+            self.limit("commitment.limit", &c.limit);
+        }
+        if let Some(p) = &spec.pre_review {
+            if let Some(role) = &p.role {
+                self.role("pre_review.role", role);
+            }
+            self.limit("pre_review.limit", &p.limit);
+        }
+        if let Some(b) = &spec.booking {
+            self.role("booking.role", &b.role);
+            if spec.max_visits == 0 {
+                self.problem("booking", "a service that books a visit allows at least one (max_visits)");
+            }
+        }
         for (i, p) in spec.special_procedures.iter().enumerate() {
             for (j, r) in p.roles.iter().enumerate() {
                 self.role(&format!("special_procedures[{i}].roles[{j}]"), r);
@@ -156,6 +172,12 @@ impl<'a> Checker<'a> {
                 && let Some(c) = self.condition(&format!("{path}.required_when"), source)
             {
                 self.out.required_when.insert(m.code.clone(), c);
+            }
+            if m.commitment.is_some() && spec.commitment.is_none() {
+                self.problem(
+                    format!("{path}.commitment"),
+                    "a commitment needs the service's `commitment` rule (who verifies, within what time)",
+                );
             }
             if let Some(d) = &m.deferrable {
                 self.limit(&format!("{path}.deferrable.within"), &d.within);
@@ -276,6 +298,31 @@ impl<'a> Checker<'a> {
                 }
             }
             StepKind::End(_) => {}
+            StepKind::Publicity(p) => {
+                self.role(&format!("{path}.role"), &p.role);
+                self.limit(&format!("{path}.period"), &p.period);
+                for (j, f) in p.shown.iter().enumerate() {
+                    self.form_field(&format!("{path}.shown[{j}].field"), &f.field);
+                }
+                if p.shown.is_empty() {
+                    self.problem(format!("{path}.shown"), "a public list shows at least one field");
+                }
+            }
+            StepKind::Committee(c) => {
+                self.role(&format!("{path}.role"), &c.role);
+                self.role(&format!("{path}.chair_role"), &c.chair_role);
+                if let Some(l) = &c.limit {
+                    self.limit(&format!("{path}.limit"), l);
+                }
+                if c.members == 0 {
+                    self.problem(format!("{path}.members"), "a committee has at least one member");
+                }
+                for (name, share) in [("quorum", c.quorum), ("pass", c.pass)] {
+                    if share.denominator == 0 || share.numerator > share.denominator {
+                        self.problem(format!("{path}.{name}"), "a share is numerator/denominator with 0 < d and n <= d");
+                    }
+                }
+            }
         }
     }
 
@@ -392,5 +439,11 @@ fn targets(step: &StepSpec) -> Vec<(String, &str)> {
         StepKind::Join(j) => vec![("next".to_owned(), j.next.as_str())],
         StepKind::Auto(a) => vec![("next".to_owned(), a.next.as_str())],
         StepKind::End(_) => Vec::new(),
+        StepKind::Publicity(p) => {
+            vec![("next".to_owned(), p.next.as_str()), ("on_upheld".to_owned(), p.on_upheld.as_str())]
+        }
+        StepKind::Committee(c) => {
+            vec![("approved".to_owned(), c.approved.as_str()), ("rejected".to_owned(), c.rejected.as_str())]
+        }
     }
 }

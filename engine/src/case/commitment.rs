@@ -1,0 +1,134 @@
+//! 告知承诺 (国办发〔2020〕42号《关于全面推行证明事项告知承诺制的指导意见》): an applicant
+//! may sign a commitment instead of supplying a named proof; a case approved on commitment
+//! is verified (核查) within the definition's limit, and a commitment found false revokes
+//! the approval, with the reason on the case and a credit record kept by the runtime.
+
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::decide::Tx;
+use super::error::EngineError;
+use super::event::Event;
+use super::state::{Task, VERIFICATION_STEP};
+use crate::clock::{Clock, ClockStart};
+
+/// Where the verification of an approval on commitment stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum VerificationState {
+    /// The 核查 task is open.
+    Pending,
+    /// The commitment was found true.
+    Verified,
+    /// The commitment was found false and the approval revoked.
+    Revoked,
+}
+
+/// The verification of an approval on commitment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Verification {
+    /// Where it stands.
+    pub state: VerificationState,
+    /// What the verification found (the reason of a revocation).
+    pub finding: String,
+    /// When it was done.
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// The action that finds a commitment true.
+pub const CONFIRM: &str = "confirm";
+/// The action that finds it false and revokes the approval.
+pub const REVOKE: &str = "revoke";
+
+impl Tx<'_> {
+    /// Refuses a code that is not a material the definition lets a commitment replace.
+    pub(super) fn check_commitments(&self, codes: &[String]) -> Result<(), EngineError> {
+        let spec = &self.service.spec;
+        for code in codes {
+            let allowed = spec.commitment.is_some()
+                && spec.materials.iter().any(|m| &m.code == code && m.commitment.is_some());
+            if !allowed {
+                return Err(EngineError::NoCommitment(code.clone()));
+            }
+        }
+        Ok(())
+    }
+
+    /// After an approval on commitment: the 核查 task, with its own clock.
+    pub(super) fn open_verification(&mut self) -> Result<(), EngineError> {
+        let Some(rule) = self.service.spec.commitment.clone() else { return Ok(()) };
+        if self.state.commitments.is_empty() {
+            return Ok(());
+        }
+        let start = ClockStart {
+            limit: rule.limit,
+            anchor: self.now(),
+            warn_percent: self.service.spec.sla.warn_at_percent,
+            counting: self.service.spec.pause_counting,
+        };
+        let task = Task {
+            id: self.state.next_id,
+            step: VERIFICATION_STEP.to_owned(),
+            role: rule.role,
+            office: self.state.office.clone(),
+            claimed_by: None,
+            opened_at: self.now(),
+            clock: Some(Clock::start(start, self.calendar())?),
+        };
+        self.emit(Event::TaskOpened { task });
+        Ok(())
+    }
+
+    /// The verifier's finding: `confirm`, or `revoke` with `finding` saying what was false.
+    pub(super) fn verify(
+        &mut self,
+        id: u32,
+        action: &str,
+        data: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<(), EngineError> {
+        let finding = text(data, "finding")?;
+        if ![CONFIRM, REVOKE].contains(&action) {
+            return Err(EngineError::UnknownAction(action.to_owned()));
+        }
+        if action == REVOKE && finding.trim().is_empty() {
+            return Err(EngineError::BadData {
+                field: "data.finding".into(),
+                message: "say what the verification found false".into(),
+            });
+        }
+        let by = self.actor().user.clone();
+        let step = VERIFICATION_STEP.to_owned();
+        self.emit(Event::TaskCompleted {
+            task: id,
+            step,
+            action: action.to_owned(),
+            data: serde_json::Map::new(),
+            by: by.clone(),
+        });
+        let at = self.now();
+        if action == CONFIRM {
+            self.emit(Event::CommitmentVerified { by, finding, at });
+            return Ok(());
+        }
+        self.emit(Event::ApprovalRevoked { reason: finding, by, at });
+        // A revoked approval has nothing left to time (a preparation period, say).
+        let timers: Vec<u32> = self.state.timers.keys().copied().collect();
+        for timer in timers {
+            self.emit(Event::TimerCancelled { timer });
+        }
+        Ok(())
+    }
+}
+
+/// A text output of a built-in task, empty when not given.
+pub(super) fn text(data: &serde_json::Map<String, serde_json::Value>, name: &str) -> Result<String, EngineError> {
+    if let Some((other, _)) = data.iter().find(|(k, _)| k.as_str() != name) {
+        return Err(EngineError::BadData { field: format!("data.{other}"), message: "not an output of this step".into() });
+    }
+    match data.get(name) {
+        None => Ok(String::new()),
+        Some(serde_json::Value::String(s)) => Ok(s.clone()),
+        Some(_) => Err(EngineError::BadData { field: format!("data.{name}"), message: "must be string".into() }),
+    }
+}

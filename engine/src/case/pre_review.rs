@@ -1,0 +1,101 @@
+//! 网上预审: before applying, an applicant may send a draft for the office to look at. The
+//! office answers with one notice; no clock runs, not even the 5-day rule of 行政许可法
+//! art. 32, since nothing has been received. The draft then becomes the application as it
+//! stands, with whatever the applicant changed: nothing is typed twice.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::decide::Tx;
+use super::error::EngineError;
+use super::event::Event;
+use super::state::{MaterialRef, PRE_REVIEW_STEP, Status, Task};
+use crate::clock::{Clock, ClockStart};
+
+/// A draft's pre-review.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct PreReview {
+    /// When the draft was sent.
+    pub asked_at: DateTime<Utc>,
+    /// The office's notice, once answered.
+    pub notice: Option<String>,
+    /// When it was answered.
+    pub answered_at: Option<DateTime<Utc>>,
+}
+
+/// The one action of the pre-review task.
+pub const ANSWER: &str = "answer";
+
+impl Tx<'_> {
+    /// The draft's task for the office.
+    pub(super) fn open_pre_review(&mut self) -> Result<(), EngineError> {
+        let rule = self.service.spec.pre_review.clone().ok_or(EngineError::NoPreReview)?;
+        let start = ClockStart {
+            limit: rule.limit,
+            anchor: self.now(),
+            warn_percent: self.service.spec.sla.warn_at_percent,
+            counting: self.service.spec.pause_counting,
+        };
+        let task = Task {
+            id: self.state.next_id,
+            step: PRE_REVIEW_STEP.to_owned(),
+            role: rule.role.unwrap_or_else(|| self.service.spec.intake_role.clone()),
+            office: self.state.office.clone(),
+            claimed_by: None,
+            opened_at: self.now(),
+            clock: Some(Clock::start(start, self.calendar())?),
+        };
+        self.emit(Event::TaskOpened { task });
+        Ok(())
+    }
+
+    pub(super) fn answer_pre_review(
+        &mut self,
+        id: u32,
+        action: &str,
+        data: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<(), EngineError> {
+        let notice = super::commitment::text(data, "notice")?;
+        if action != ANSWER {
+            return Err(EngineError::UnknownAction(action.to_owned()));
+        }
+        if notice.trim().is_empty() {
+            return Err(EngineError::EmptyNotice);
+        }
+        let by = self.actor().user.clone();
+        let step = PRE_REVIEW_STEP.to_owned();
+        let data = serde_json::Map::new();
+        self.emit(Event::TaskCompleted { task: id, step, action: action.to_owned(), data, by: by.clone() });
+        self.emit(Event::PreReviewAnswered { notice: notice.trim().to_owned(), by, at: self.now() });
+        Ok(())
+    }
+
+    pub(super) fn submit_draft(
+        &mut self,
+        form: Option<&serde_json::Value>,
+        materials: &BTreeMap<String, MaterialRef>,
+        commitments: &[String],
+    ) -> Result<(), EngineError> {
+        self.require_applicant()?;
+        self.require_status("submitDraft", &[Status::PreReview])?;
+        let form = form.cloned().unwrap_or_else(|| (*self.state.form).clone());
+        let (office, batch) = self.check_submission(&form, materials, commitments)?;
+        let open: Vec<u32> = self.state.tasks.keys().copied().collect();
+        for task in open {
+            self.emit(Event::TaskCancelled { task });
+        }
+        self.emit(Event::DraftSubmitted {
+            office,
+            form: Arc::new(form),
+            materials: materials.clone(),
+            commitments: commitments.to_vec(),
+            batch,
+            at: self.now(),
+        });
+        self.after_receipt()
+    }
+}

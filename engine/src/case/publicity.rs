@@ -1,0 +1,165 @@
+//! 公示: a step that puts the case on a public list for a period. Anyone who signs in may
+//! lodge an objection (异议) while the period runs; each objection opens a task for the
+//! step's role, and the case goes on only when the period has ended and every objection is
+//! answered: to the step's `on_upheld` when one was upheld, else to `next`.
+
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::decide::Tx;
+use super::error::EngineError;
+use super::event::Event;
+use super::state::{Status, Task, Timer, TimerKind};
+use crate::definition::{PublicityStep, StepKind};
+
+/// A list being published, or the last one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Publicity {
+    /// The publicity step.
+    pub step: String,
+    /// Title of the list.
+    pub list: String,
+    /// When it was published.
+    pub starts: DateTime<Utc>,
+    /// When the period ends.
+    pub ends: DateTime<Utc>,
+    /// Whether the period has ended.
+    pub ended: bool,
+    /// Objections lodged, in order.
+    pub objections: Vec<Objection>,
+}
+
+impl Publicity {
+    /// Whether the list is up now: published and its period not over.
+    #[must_use]
+    pub fn running(&self, now: DateTime<Utc>) -> bool {
+        !self.ended && now < self.ends
+    }
+}
+
+/// An objection (异议).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Objection {
+    /// The id of the task that answers it.
+    pub id: u32,
+    /// What is objected to.
+    pub text: String,
+    /// Who lodged it.
+    pub by: String,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The answer, once given.
+    pub answer: Option<String>,
+    /// Whether it was upheld, once answered.
+    pub upheld: Option<bool>,
+}
+
+/// The action that finds an objection unfounded.
+pub const DISMISS: &str = "dismiss";
+/// The action that upholds it.
+pub const UPHOLD: &str = "uphold";
+
+impl Tx<'_> {
+    pub(super) fn start_publicity(&mut self, id: &str, spec: &PublicityStep) -> Result<(), EngineError> {
+        let ends = self.due_after(spec.period, self.now())?;
+        self.emit(Event::PublicityStarted { step: id.to_owned(), list: spec.list.clone(), starts: self.now(), ends });
+        let timer = self.state.next_id;
+        let kind = TimerKind::PublicityEnds { step: id.to_owned() };
+        self.emit(Event::TimerSet { timer: Timer { id: timer, due: ends, kind } });
+        Ok(())
+    }
+
+    pub(super) fn lodge_objection(&mut self, text: &str) -> Result<(), EngineError> {
+        if self.actor().is_system() {
+            return Err(EngineError::NotSystem);
+        }
+        if self.actor().user == self.state.applicant {
+            return Err(EngineError::OwnApplication);
+        }
+        let running = self.state.publicity.as_ref().is_some_and(|p| p.running(self.now()));
+        if self.state.status != Status::InProgress || !running {
+            return Err(EngineError::PublicityClosed);
+        }
+        if text.trim().is_empty() {
+            return Err(EngineError::BadData { field: "text".into(), message: "say what you object to".into() });
+        }
+        let Some(step) = self.state.publicity.as_ref().map(|p| p.step.clone()) else {
+            return Err(EngineError::PublicityClosed);
+        };
+        let Some(StepKind::Publicity(spec)) = self.service.step(&step).map(|s| &s.kind) else {
+            return Err(EngineError::MissingStep(step));
+        };
+        let id = self.state.next_id;
+        let task = Task {
+            id,
+            step,
+            role: spec.role.clone(),
+            office: self.state.office.clone(),
+            claimed_by: None,
+            opened_at: self.now(),
+            clock: None,
+        };
+        self.emit(Event::TaskOpened { task });
+        let objection = Objection {
+            id,
+            text: text.trim().to_owned(),
+            by: self.actor().user.clone(),
+            at: self.now(),
+            answer: None,
+            upheld: None,
+        };
+        self.emit(Event::ObjectionLodged { objection });
+        Ok(())
+    }
+
+    /// Answers the objection of task `id`: `dismiss` or `uphold`, with `answer` (required).
+    pub(super) fn answer_objection(
+        &mut self,
+        id: u32,
+        step: &str,
+        action: &str,
+        data: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<(), EngineError> {
+        let answer = super::commitment::text(data, "answer")?;
+        if ![DISMISS, UPHOLD].contains(&action) {
+            return Err(EngineError::UnknownAction(action.to_owned()));
+        }
+        if answer.trim().is_empty() {
+            return Err(EngineError::BadData {
+                field: "data.answer".into(),
+                message: "the answer is told to whoever objected".into(),
+            });
+        }
+        let by = self.actor().user.clone();
+        let (task, step, action) = (id, step.to_owned(), action.to_owned());
+        let upheld = action == UPHOLD;
+        self.emit(Event::TaskCompleted { task, step, action, data: serde_json::Map::new(), by: by.clone() });
+        self.emit(Event::ObjectionAnswered { objection: id, upheld, answer, by });
+        self.publicity_may_end()
+    }
+
+    /// The period's end (its timer).
+    pub(super) fn end_publicity(&mut self, step: &str) -> Result<(), EngineError> {
+        if self.state.publicity.as_ref().is_none_or(|p| p.step != step || p.ended) {
+            return Ok(());
+        }
+        self.emit(Event::PublicityEnded { step: step.to_owned() });
+        self.publicity_may_end()
+    }
+
+    /// Goes on once the period is over and no objection waits for an answer.
+    fn publicity_may_end(&mut self) -> Result<(), EngineError> {
+        let Some(p) = self.state.publicity.clone() else { return Ok(()) };
+        if !p.ended || p.objections.iter().any(|o| o.answer.is_none()) {
+            return Ok(());
+        }
+        let Some(StepKind::Publicity(spec)) = self.service.step(&p.step).map(|s| &s.kind) else {
+            return Err(EngineError::MissingStep(p.step));
+        };
+        let upheld = p.objections.iter().any(|o| o.upheld == Some(true));
+        let next = if upheld { spec.on_upheld.clone() } else { spec.next.clone() };
+        self.emit(Event::StepPassed { step: p.step.clone(), next: next.clone() });
+        self.enter(&next, 0)
+    }
+}
