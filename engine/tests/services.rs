@@ -15,7 +15,7 @@ fn every_shipped_service_loads() {
         let service = Service::from_yaml(&file, &text).unwrap_or_else(|e| panic!("{e}"));
         names.push(service.spec.name);
     }
-    assert_eq!(names.len(), 9, "{names:?}");
+    assert_eq!(names.len(), 12, "{names:?}");
 }
 
 #[test]

@@ -83,11 +83,12 @@ impl Tx<'_> {
             }
             None => None,
         };
+        let office = spec.office_field.as_ref().and_then(|f| self.state.form.get(f)).and_then(|v| v.as_str());
         let task = Task {
             id: self.state.next_id,
             step: id.to_owned(),
             role: spec.role.clone(),
-            office: self.state.office.clone(),
+            office: office.unwrap_or(&self.state.office).to_owned(),
             claimed_by: None,
             opened_at: self.now(),
             clock,

@@ -242,6 +242,10 @@ pub struct PublicityStep {
     pub period: Limit,
     /// Role that answers objections (异议).
     pub role: String,
+    /// Form field naming the office that answers objections; the case office when absent
+    /// (a school's own 公示 is answered by the school).
+    #[serde(default)]
+    pub office_field: Option<String>,
     /// What the public list shows of each case: form fields, each masked as the law allows.
     pub shown: Vec<ShownField>,
     /// Step after the period, when no objection was upheld.
@@ -285,6 +289,9 @@ pub struct CommitteeStep {
     pub role: String,
     /// Role among the members that may close the vote before everyone has voted.
     pub chair_role: String,
+    /// Form field naming the committee's office; the case office when absent.
+    #[serde(default)]
+    pub office_field: Option<String>,
     /// Number of members (m).
     pub members: u32,
     /// Members present (voting or abstaining) needed for the vote to count, as a share of

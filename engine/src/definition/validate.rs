@@ -301,6 +301,9 @@ impl<'a> Checker<'a> {
             StepKind::Publicity(p) => {
                 self.role(&format!("{path}.role"), &p.role);
                 self.limit(&format!("{path}.period"), &p.period);
+                if let Some(f) = &p.office_field {
+                    self.form_field(&format!("{path}.office_field"), f);
+                }
                 for (j, f) in p.shown.iter().enumerate() {
                     self.form_field(&format!("{path}.shown[{j}].field"), &f.field);
                 }
@@ -311,6 +314,9 @@ impl<'a> Checker<'a> {
             StepKind::Committee(c) => {
                 self.role(&format!("{path}.role"), &c.role);
                 self.role(&format!("{path}.chair_role"), &c.chair_role);
+                if let Some(f) = &c.office_field {
+                    self.form_field(&format!("{path}.office_field"), f);
+                }
                 if let Some(l) = &c.limit {
                     self.limit(&format!("{path}.limit"), l);
                 }
