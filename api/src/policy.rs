@@ -131,6 +131,31 @@ pub fn applicant(who: &Claims) -> Result<Actor, Refusal> {
     actor(who).map(|a| Actor::applicant(&a.user))
 }
 
+/// Whether `who` may act on a case through the door of a public list: a case on public
+/// notice (公示) takes objections from anyone who signs in, and the engine decides whether
+/// its period still runs. Any other case reads as [`case_access`] says.
+#[must_use]
+pub fn may_object(who: &Claims, state: &CaseState, service: &engine::Service) -> bool {
+    state.publicity.is_some() || case_access(who, state, service).is_some()
+}
+
+/// Publishing visit slots (预约) of a service at an office: staff holding the service's
+/// booking role in that office or above it.
+///
+/// # Errors
+/// FORBIDDEN otherwise, or when the service books no visits.
+pub fn may_publish_slots(who: &Claims, service: &engine::Service, office: &OfficeCode) -> Result<Actor, Refusal> {
+    let rule = service.spec.booking.as_ref().ok_or_else(|| forbidden("this service books no visits"))?;
+    let own = office_of(who).ok_or_else(|| forbidden("a staff token without an office publishes nothing"))?;
+    if !who.has(&rule.role) || is_auditor(who) {
+        return Err(forbidden(&format!("publishing slots needs the role `{}`", rule.role)));
+    }
+    if !own.covers(office) {
+        return Err(forbidden("that office is outside your scope"));
+    }
+    actor(who)
+}
+
 /// Publishing services and loading calendars.
 ///
 /// # Errors

@@ -11,10 +11,11 @@
 mod common;
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
-use common::{CALENDAR, Case, cst, materials, service};
-use engine::case::state::{Outcome, Status, TimerKind};
-use engine::case::{Actor, Command, EngineError, ErrorCode};
+use common::{CALENDAR, Case, materials, service};
+use engine::case::state::{Outcome, Status, TimerKind, VERIFICATION_STEP};
+use engine::case::{Actor, Command, EngineError, ErrorCode, Event};
 use engine::clock::{Clock, add_months};
+use engine::definition::StepKind;
 use engine::limit::Unit;
 
 fn end_of_day(d: NaiveDate) -> DateTime<Utc> {
@@ -49,7 +50,9 @@ fn expected(clock: &Clock, paused: (NaiveDate, NaiveDate), extra: u32, extra_uni
     }
 }
 
-/// A case of `file` submitted with every material and accepted on Monday 2026-04-20.
+/// A case of `file` submitted with every material (and no commitment) and accepted at
+/// 09:00 on Monday 2026-04-20, or, for a batch service closed then, on the first working day
+/// of its first window.
 fn accepted(file: &str) -> (Case, Actor) {
     let svc = service(file);
     let roles: Vec<String> = svc.spec.roles.iter().map(|r| r.code.clone()).collect();
@@ -65,7 +68,8 @@ fn accepted(file: &str) -> (Case, Actor) {
         .collect();
     let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
     let form = svc.example_form();
-    let mut case = Case::new(svc, cst(2026, 4, 20, 9, 0));
+    let day = common::submission_day(&svc);
+    let mut case = Case::new(svc, common::nine_on(day));
     let submit = Command::submit("P", form, materials(&codes));
     case.run(&Actor::applicant("applicant"), submit).unwrap_or_else(|e| panic!("{file}: {e}"));
     if case.state.status == Status::Received {
@@ -126,7 +130,7 @@ fn every_licensing_service_pauses_for_its_special_procedures_and_extends_exactly
         assert_eq!(extended.deadline, Some(expected(&legal, paused, rule.max.amount, ext_unit)), "{file}: extended");
         assert_eq!(case.state.promised, Some(promised_after), "{file}: an extension moves the legal clock only");
     }
-    assert_eq!(seen, 7, "seven shipped services are administrative licences with art. 45 procedures");
+    assert_eq!(seen, 8, "eight shipped services are administrative licences with art. 45 procedures");
 }
 
 #[test]
@@ -151,29 +155,60 @@ fn every_service_approves_on_time_with_every_step_done_by_its_role() {
         let (mut case, _) = accepted(&file);
         let mut now = case.now;
         let mut guard = 0;
+        // Committee and publicity steps the walk went through, in order.
+        let mut votes: Vec<String> = Vec::new();
+        let mut lists: Vec<String> = Vec::new();
         while !case.state.is_concluded() {
             guard += 1;
-            assert!(guard < 50, "{file}: stuck at {:?}", case.state.status);
+            assert!(guard < 100, "{file}: stuck at {:?}", case.state.status);
             now += chrono::Duration::hours(3);
             case.at(now);
             if let Some(task) = case.state.tasks.values().next().cloned() {
-                let Some(engine::definition::StepKind::Task(step)) = case.service.step(&task.step).map(|s| &s.kind)
-                else {
-                    panic!("{file}: task at a non-task step")
-                };
-                let action = step.actions.iter().find(|a| a.action == "approve").unwrap_or(&step.actions[0]);
-                let data = step.outputs.keys().map(|k| (k.clone(), serde_json::json!(true))).collect();
-                // Only the task's own role may complete it.
-                let doer = if task.role == "applicant" {
-                    Actor::applicant("applicant")
-                } else {
-                    Actor::staff("doer", &task.role, "41")
-                };
-                let command = Command::CompleteTask { task: task.id, action: action.action.clone(), data };
-                case.run(&doer, command).unwrap_or_else(|e| panic!("{file}: {} by {}: {e}", task.step, task.role));
+                match case.service.step(&task.step).map(|s| s.kind.clone()) {
+                    Some(StepKind::Task(step)) => {
+                        let action = step.actions.iter().find(|a| a.action == "approve").unwrap_or(&step.actions[0]);
+                        let data = step.outputs.keys().map(|k| (k.clone(), serde_json::json!(true))).collect();
+                        // Only the task's own role may complete it.
+                        let doer = if task.role == "applicant" {
+                            Actor::applicant("applicant")
+                        } else {
+                            Actor::staff("doer", &task.role, "41")
+                        };
+                        let command = Command::CompleteTask { task: task.id, action: action.action.clone(), data };
+                        case.run(&doer, command)
+                            .unwrap_or_else(|e| panic!("{file}: {} by {}: {e}", task.step, task.role));
+                    }
+                    Some(StepKind::Committee(committee)) => {
+                        // One member after another votes in favour, each once, on the one
+                        // task of the committee; the last seat counts the vote.
+                        let cast = case.state.vote.as_ref().map_or(0, |v| v.ballots.len() + v.recused.len());
+                        if cast == 0 {
+                            votes.push(task.step.clone());
+                        }
+                        assert!(cast < committee.members as usize, "{file}: {} has every seat in", task.step);
+                        let member = Actor::staff(&format!("member-{}", cast + 1), &task.role, "41");
+                        let command = Command::CompleteTask {
+                            task: task.id,
+                            action: "approve".into(),
+                            data: serde_json::Map::new(),
+                        };
+                        case.run(&member, command)
+                            .unwrap_or_else(|e| panic!("{file}: {} by {}: {e}", task.step, member.user));
+                    }
+                    other => panic!("{file}: an open task at {} ({other:?}) nobody objected to", task.step),
+                }
             } else if let Some(effect) = case.state.effects.keys().next().copied() {
                 let settle = Command::SettleEffect { effect, delivered: true, detail: String::new() };
                 case.ok(&Actor::system(), settle);
+            } else if let Some(list) = case.state.publicity.clone().filter(|p| !p.ended) {
+                // 公示 has no task: with no objection the list stays up for its period and
+                // the case goes on by itself when the period's timer fires.
+                assert!(now < list.ends, "{file}: {} ran past its end unnoticed", list.step);
+                lists.push(list.step.clone());
+                now = list.ends + chrono::Duration::hours(9);
+                let events = case.at(now).fire_due();
+                let ended = events.iter().any(|e| matches!(e, Event::PublicityEnded { step } if *step == list.step));
+                assert!(ended, "{file}: {} ended by its timer", list.step);
             } else {
                 panic!("{file}: nothing to do at {:?}", case.state.status);
             }
@@ -182,6 +217,38 @@ fn every_service_approves_on_time_with_every_step_done_by_its_role() {
         assert!(matches!(outcome, Some(Outcome::Approved | Outcome::Terminated)), "{file}: {outcome:?}");
         let legal = case.state.legal.as_ref().unwrap();
         assert!(legal.within_limit() && case.state.promised.as_ref().unwrap().within_limit(), "{file}: on time");
+        // The shipped definitions put every committee and every 公示 on the approval path.
+        let kinds = |committee: bool| -> Vec<String> {
+            let steps = case.service.spec.steps.iter();
+            steps
+                .filter(|s| match s.kind {
+                    StepKind::Committee(_) => committee,
+                    StepKind::Publicity(_) => !committee,
+                    _ => false,
+                })
+                .map(|s| s.id.clone())
+                .collect()
+        };
+        assert_eq!(votes, kinds(true), "{file}: committees voted");
+        assert_eq!(lists, kinds(false), "{file}: lists published");
+        // Every committee on the way counted a unanimous vote of all its members.
+        let counted: Vec<&str> = case.state.tallies.iter().map(|t| t.step.as_str()).collect();
+        assert_eq!(counted, votes, "{file}: one tally per committee step");
+        for t in &case.state.tallies {
+            assert!(t.passed && t.approve == t.members && t.reject + t.abstain + t.recused == 0, "{file}: {t:?}");
+        }
+        // Every 公示 on the way ran its whole period with no objection.
+        let ended = case.state.publicity.as_ref().map(|p| (p.ended, p.objections.len()));
+        assert_eq!(ended.is_some(), !lists.is_empty(), "{file}: {lists:?}");
+        assert!(ended.is_none_or(|(done, objections)| done && objections == 0), "{file}: {ended:?}");
+        // Approved on commitment, the 核查 would follow; submitted without, none does.
+        if case.state.commitments.is_empty() {
+            assert_eq!(case.state.verification, None, "{file}: no verification without a commitment");
+            assert!(case.state.tasks.is_empty(), "{file}: {:?}", case.state.tasks);
+        } else {
+            let role = case.service.spec.commitment.as_ref().unwrap().role.clone();
+            case.complete(&Actor::staff("verifier", &role, "41"), VERIFICATION_STEP, "confirm");
+        }
         // Only the definition's own case timers (the 筹设 3-year expiry) outlive a decision.
         let left: Vec<_> = case.state.timers.values().filter(|t| !matches!(t.kind, TimerKind::Case { .. })).collect();
         assert!(left.is_empty(), "{file}: {left:?}");

@@ -356,7 +356,8 @@ fn every_service_takes_a_correction_round_turns_red_when_late_and_can_be_refused
             .map(|m| m.any_of.first().map_or(m.code.clone(), |a| a.all_of[0].code.clone()))
             .collect();
         let form = svc.example_form();
-        let mut case = Case::new(svc, cst(2026, 4, 20, 9, 0));
+        let day = common::submission_day(&svc);
+        let mut case = Case::new(svc, common::nine_on(day));
         let (first, rest) = leaves.split_first().map_or((None, &[][..]), |(f, r)| (Some(f.clone()), r));
         let codes: Vec<&str> = rest.iter().map(String::as_str).collect();
         let auto = case.service.spec.auto_accept;
@@ -384,15 +385,30 @@ fn every_service_takes_a_correction_round_turns_red_when_late_and_can_be_refused
             .find(|t| t.role != "applicant")
             .unwrap_or_else(|| panic!("{file}: no task"))
             .clone();
-        let Some(engine::definition::StepKind::Task(step)) = case.service.step(&task.step).map(|s| s.kind.clone())
-        else {
-            panic!()
-        };
-        let Some(refuse) = step.actions.iter().find(|a| a.action == "refuse") else { continue };
-        case.ok(
-            &staff_all,
-            Command::CompleteTask { task: task.id, action: refuse.action.clone(), data: serde_json::Map::new() },
-        );
+        match case.service.step(&task.step).map(|s| s.kind.clone()) {
+            Some(engine::definition::StepKind::Task(step)) => {
+                let Some(refuse) = step.actions.iter().find(|a| a.action == "refuse") else { continue };
+                case.ok(
+                    &staff_all,
+                    Command::CompleteTask {
+                        task: task.id,
+                        action: refuse.action.clone(),
+                        data: serde_json::Map::new(),
+                    },
+                );
+            }
+            // A committee refuses by its members' votes against, each member once.
+            Some(engine::definition::StepKind::Committee(c)) => {
+                for n in 1..=c.members {
+                    let member = staff(&format!("member-{n}"), &task.role, "41");
+                    let against =
+                        Command::CompleteTask { task: task.id, action: "reject".into(), data: serde_json::Map::new() };
+                    case.ok(&member, against);
+                }
+                assert!(case.state.tallies.last().is_some_and(|t| !t.passed && t.reject == c.members), "{file}");
+            }
+            other => panic!("{file}: a task at {} ({other:?})", task.step),
+        }
         assert_eq!(case.state.outcome, Some(Outcome::Denied), "{file}");
         assert!(case.state.timers.is_empty(), "{file}: no timer outlives the case");
     }

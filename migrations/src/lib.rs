@@ -14,6 +14,7 @@ mod m20261123_000003_certificates_files;
 mod m20261123_000004_task_level;
 mod m20261123_000005_case_facts;
 mod m20261201_000006_case_keys;
+mod m20261201_000007_reforms;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_task_level::Migration),
             Box::new(m20261123_000005_case_facts::Migration),
             Box::new(m20261201_000006_case_keys::Migration),
+            Box::new(m20261201_000007_reforms::Migration),
         ]
     }
 }

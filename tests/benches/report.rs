@@ -81,7 +81,7 @@ async fn fill(store: &Store, n: usize) {
                 let received = concluded - used * 2 - 3_600_000;
                 let id = format!("{k:016x}");
                 let rating = if r.is_multiple_of(3) { Some(1 + ((r >> 12) % 5) as i32) } else { None };
-                facts.extend::<[sea_orm::Value; 23]>([
+                facts.extend::<[sea_orm::Value; 26]>([
                     id.clone().into(),
                     service.into(),
                     office.clone().into(),
@@ -104,6 +104,9 @@ async fn fill(store: &Store, n: usize) {
                     1_i32.into(),
                     rating.into(),
                     None::<String>.into(),
+                    0_i32.into(),
+                    None::<String>.into(),
+                    0_i64.into(),
                     (concluded + 86_400_000 * 365 * 30).into(),
                 ]);
                 cases.extend::<[sea_orm::Value; 14]>([

@@ -141,17 +141,12 @@ pub struct StepGuide {
 }
 
 /// The actions of a task step, for the guide and for a task.
-pub(super) fn actions_of(step: &engine::definition::StepSpec) -> (Vec<ActionView>, Vec<DataField>) {
-    match &step.kind {
-        StepKind::Task(t) => (
-            t.actions
-                .iter()
-                .map(|a| ActionView { code: a.action.clone(), label: a.label.clone(), next: a.next.clone() })
-                .collect(),
-            t.outputs.iter().map(|(name, ty)| DataField { name: name.clone(), r#type: (*ty).into() }).collect(),
-        ),
-        _ => (Vec::new(), Vec::new()),
-    }
+pub(super) fn actions_of(service: &engine::Service, step: &str) -> (Vec<ActionView>, Vec<DataField>) {
+    let (actions, outputs) = service.task_actions(step);
+    (
+        actions.into_iter().map(|a| ActionView { code: a.action, label: a.label, next: a.next }).collect(),
+        outputs.into_iter().map(|(name, ty)| DataField { name, r#type: ty.into() }).collect(),
+    )
 }
 
 #[Object]
@@ -176,29 +171,27 @@ impl StepGuide {
             StepKind::Join(_) => K::Join,
             StepKind::Auto(_) => K::Auto,
             StepKind::End(_) => K::End,
+            StepKind::Publicity(_) => K::Publicity,
+            StepKind::Committee(_) => K::Committee,
         }
     }
 
     /// Role code of a task step.
     async fn role(&self) -> Option<&str> {
-        match &self.step().kind {
-            StepKind::Task(t) => Some(&t.role),
-            _ => None,
-        }
+        step_role(self.step())
     }
 
     /// The role's Chinese name (申请人 for the applicant's own work).
     async fn role_name(&self) -> Option<String> {
-        match &self.step().kind {
-            StepKind::Task(t) => Some(role_name(&self.service, &t.role)),
-            _ => None,
-        }
+        step_role(self.step()).map(|r| role_name(&self.service, r))
     }
 
     /// The step's limit.
     async fn limit(&self) -> Option<LimitView> {
         match &self.step().kind {
             StepKind::Task(t) => t.limit.map(Into::into),
+            StepKind::Committee(c) => c.limit.map(Into::into),
+            StepKind::Publicity(p) => Some(p.period.into()),
             _ => None,
         }
     }
@@ -227,17 +220,28 @@ impl StepGuide {
 
     /// The actions a task step offers.
     async fn actions(&self) -> Vec<ActionView> {
-        actions_of(self.step()).0
+        actions_of(&self.service, &self.step().id).0
     }
 
     /// The data a task step records.
     async fn data(&self) -> Vec<DataField> {
-        actions_of(self.step()).1
+        actions_of(&self.service, &self.step().id).1
     }
 
     /// The steps this one leads to (actions, branches, the next step).
     async fn next(&self) -> Vec<String> {
         next_steps(self.step())
+    }
+}
+
+/// The role that works a step: a task's, a committee's members', or the role that answers
+/// objections to a 公示.
+fn step_role(step: &engine::definition::StepSpec) -> Option<&str> {
+    match &step.kind {
+        StepKind::Task(t) => Some(&t.role),
+        StepKind::Committee(c) => Some(&c.role),
+        StepKind::Publicity(p) => Some(&p.role),
+        _ => None,
     }
 }
 
@@ -251,6 +255,8 @@ pub fn next_steps(step: &engine::definition::StepSpec) -> Vec<String> {
         StepKind::Join(j) => vec![j.next.clone()],
         StepKind::Auto(a) => vec![a.next.clone()],
         StepKind::End(_) => Vec::new(),
+        StepKind::Publicity(p) => vec![p.next.clone(), p.on_upheld.clone()],
+        StepKind::Committee(c) => vec![c.approved.clone(), c.rejected.clone()],
     };
     let mut seen = std::collections::HashSet::new();
     out.retain(|s| seen.insert(s.clone()));

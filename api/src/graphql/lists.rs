@@ -246,7 +246,11 @@ impl ListQuery {
         if let Some(step) = &filter.step {
             let services = store(ctx).latest_services();
             let in_scope = services.iter().filter(|s| filter.service.as_ref().is_none_or(|c| &s.spec.code == c));
-            let known = [crate::store::INTAKE_STEP, engine::case::state::FOLLOW_UP_STEP].contains(&step.as_str());
+            let builtin = {
+                use engine::case::state::{FOLLOW_UP_STEP, PRE_REVIEW_STEP, VERIFICATION_STEP};
+                [crate::store::INTAKE_STEP, FOLLOW_UP_STEP, VERIFICATION_STEP, PRE_REVIEW_STEP]
+            };
+            let known = builtin.contains(&step.as_str());
             if !known && !in_scope.into_iter().any(|s| s.step(step).is_some()) {
                 return Err(bad_input(format!("filter.step: no step `{step}` in the services asked for")));
             }

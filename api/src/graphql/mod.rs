@@ -10,6 +10,8 @@ mod lists;
 mod mask;
 mod mutation;
 mod query;
+pub mod reform_parts;
+pub mod reforms;
 pub mod report;
 mod subscription;
 mod timeline;
@@ -22,11 +24,17 @@ pub use subscription::Subscription;
 
 /// Every query.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct Query(query::CaseQuery, lists::ListQuery, documents::DocumentQuery, report::ReportQuery);
+pub struct Query(
+    query::CaseQuery,
+    lists::ListQuery,
+    documents::DocumentQuery,
+    report::ReportQuery,
+    reforms::ReformQuery,
+);
 
 /// Every mutation.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct Mutation(mutation::CaseMutation, documents::DocumentMutation);
+pub struct Mutation(mutation::CaseMutation, documents::DocumentMutation, reforms::ReformMutation);
 
 use crate::auth::Claims;
 use crate::store::Store;

@@ -37,7 +37,7 @@ pub struct DeficiencyInput {
 }
 
 /// The materials cited, each a file uploaded before (`uploadFile`).
-async fn materials(
+pub(super) async fn materials(
     ctx: &Context<'_>,
     list: Vec<MaterialInput>,
 ) -> async_graphql::Result<BTreeMap<String, MaterialRef>> {
@@ -60,7 +60,7 @@ async fn materials(
     Ok(out)
 }
 
-async fn run(
+pub(super) async fn run(
     ctx: &Context<'_>,
     case_id: String,
     command: Command,
@@ -162,6 +162,16 @@ impl CaseMutation {
         >,
         #[graphql(desc = "A key of your own (1-200 characters): a retry with it returns the first case.")]
         idempotency_key: Option<String>,
+        #[graphql(
+            default,
+            desc = "告知承诺: codes of the materials you replace by signing their commitment (`materials { commitment }` of the service) instead of uploading them."
+        )]
+        commitments: Vec<String>,
+        #[graphql(
+            default,
+            desc = "网上预审: send as a draft for the office to look at first; no clock starts. `submitDraft` then makes it the application."
+        )]
+        draft: bool,
     ) -> async_graphql::Result<CaseView> {
         let applicant = policy::applicant(claims(ctx)?)?;
         if idempotency_key.as_ref().is_some_and(|k| k.is_empty() || k.len() > 200) {
@@ -179,6 +189,8 @@ impl CaseMutation {
             case_id: case_id.clone(),
             form: form.0,
             materials: self::materials(ctx, materials).await?,
+            commitments,
+            draft,
         };
         let request = Request {
             service: Some(service),

@@ -45,12 +45,23 @@ fn procedure_name(service: &Service, reason: &PauseReason) -> (String, Option<St
 }
 
 fn action_label(service: &Service, step: &str, action: &str) -> String {
+    let (actions, _) = service.task_actions(step);
+    let label = actions.into_iter().find(|a| a.action == action).map(|a| a.label);
     match service.step(step).map(|s| &s.kind) {
-        Some(StepKind::Task(t)) => {
-            t.actions.iter().find(|a| a.action == action).map_or_else(|| action.to_owned(), |a| a.label.clone())
+        // A committee's task ends with the tally, not with anyone's ballot.
+        Some(StepKind::Committee(_)) => {
+            if action == engine::case::committee::APPROVE { "表决通过".into() } else { "表决未通过".into() }
         }
-        _ if action == engine::case::state::FOLLOW_UP_CLOSE => engine::case::state::FOLLOW_UP_CLOSE_LABEL.to_owned(),
-        _ => action.to_owned(),
+        _ => label.unwrap_or_else(|| action.to_owned()),
+    }
+}
+
+fn ballot_words(ballot: engine::case::committee::Ballot) -> &'static str {
+    use engine::case::committee::Ballot;
+    match ballot {
+        Ballot::Approve => "同意",
+        Ballot::Reject => "不同意",
+        Ballot::Abstain => "弃权",
     }
 }
 
@@ -176,6 +187,40 @@ pub fn entries(service: &Service, events: &[Recorded], masked: bool) -> Vec<Time
                 (None, format!("第{visits}次到现场：{purpose}{over}"))
             }
             Event::CaseRated { score, .. } => (Some("申请人".into()), format!("评价：{}", rating_label(*score))),
+            Event::PreReviewAnswered { notice, .. } => (Some(intake.clone()), format!("网上预审意见：{notice}")),
+            Event::DraftSubmitted { .. } => (Some("申请人".into()), "预审后正式提交申请".into()),
+            Event::CommitmentVerified { finding, .. } => {
+                let what = if finding.trim().is_empty() { String::new() } else { format!("：{finding}") };
+                (None, format!("告知承诺核查属实{what}"))
+            }
+            Event::ApprovalRevoked { reason, .. } => (None, format!("承诺不实，撤销许可：{reason}（已记入信用记录）")),
+            Event::PublicityStarted { list, ends, .. } => {
+                let last = engine::calendar::local_date(*ends - chrono::Duration::seconds(1));
+                (None, format!("公示：{list}（至{}）", last.format("%Y年%m月%d日")))
+            }
+            Event::ObjectionLodged { objection } => (Some("公众".into()), format!("提出异议：{}", objection.text)),
+            Event::ObjectionAnswered { objection, upheld, answer, .. } => {
+                let verdict = if *upheld { "异议成立" } else { "异议不成立" };
+                (task_roles.get(objection).cloned(), format!("答复异议：{verdict}，{answer}"))
+            }
+            Event::PublicityEnded { .. } => (None, "公示期满".into()),
+            Event::VoteCast { ballot, .. } => (None, format!("委员表决：{}", ballot_words(*ballot))),
+            Event::MemberRecused { .. } => (None, "委员回避".into()),
+            Event::VoteClosed { tally } => {
+                let verdict = if tally.passed { "通过" } else { "未通过" };
+                let t = tally;
+                let what = format!(
+                    "表决结果：{verdict}（委员{}人，同意{}、不同意{}、弃权{}、回避{}）",
+                    t.members, t.approve, t.reject, t.abstain, t.recused
+                );
+                (None, what)
+            }
+            Event::VisitBooked { booking } => {
+                let at = booking.starts_at.with_timezone(&engine::calendar::china());
+                (Some("申请人".into()), format!("预约到现场：{}", at.format("%Y年%m月%d日 %H:%M")))
+            }
+            Event::BookingCancelled { .. } => (None, "取消预约".into()),
+            Event::NoShowRecorded { .. } => (None, "预约未到".into()),
             Event::EffectFailed { .. } => (None, "投递失败，已转人工处理".to_owned()),
             Event::EffectDelivered { .. }
             | Event::TaskCancelled { .. }
@@ -187,7 +232,8 @@ pub fn entries(service: &Service, events: &[Recorded], masked: bool) -> Vec<Time
             | Event::ClocksUpdated { .. }
             | Event::TimerSet { .. }
             | Event::TimerCancelled { .. }
-            | Event::TimerFired { .. } => continue,
+            | Event::TimerFired { .. }
+            | Event::VoteOpened { .. } => continue,
         };
         let role = if by_system { "系统".to_owned() } else { role.unwrap_or_else(|| "工作人员".to_owned()) };
         let mut what = serde_json::Value::String(what);

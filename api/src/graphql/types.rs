@@ -20,6 +20,8 @@ pub fn from_stored<T: serde::de::DeserializeOwned>(name: &str) -> Option<T> {
 pub enum CaseStatus {
     /// Not yet submitted.
     New,
+    /// 网上预审: a draft the office looks at before the application; no clock runs.
+    PreReview,
     /// 已接收, awaiting acceptance (受理).
     Received,
     /// 待补正: a correction notice is out.
@@ -140,6 +142,12 @@ pub enum Operation {
     RecordVisit,
     /// `rateCase` (好差评).
     Rate,
+    /// `submitDraft` (网上预审后正式提交).
+    SubmitDraft,
+    /// `cancelBooking` (取消预约).
+    CancelBooking,
+    /// `recordNoShow` (登记预约未到).
+    RecordNoShow,
 }
 
 /// Type of the data a task's action records.
@@ -167,6 +175,8 @@ pub enum MaterialStatus {
     Missing,
     /// Not required for this application and not supplied.
     NotRequired,
+    /// Replaced by the applicant's signed commitment (告知承诺), verified after approval.
+    Committed,
 }
 
 /// The kind of a recorded event.
@@ -232,6 +242,36 @@ pub enum EventKind {
     VisitRecorded,
     /// 好差评.
     CaseRated,
+    /// 网上预审 answered.
+    PreReviewAnswered,
+    /// The draft became the application.
+    DraftSubmitted,
+    /// 告知承诺 verified true.
+    CommitmentVerified,
+    /// 告知承诺 found false: the approval revoked.
+    ApprovalRevoked,
+    /// 公示 began.
+    PublicityStarted,
+    /// 异议 lodged.
+    ObjectionLodged,
+    /// 异议 answered.
+    ObjectionAnswered,
+    /// 公示 period ended.
+    PublicityEnded,
+    /// A committee vote opened.
+    VoteOpened,
+    /// A member voted.
+    VoteCast,
+    /// A member stood aside (回避).
+    MemberRecused,
+    /// The vote was counted.
+    VoteClosed,
+    /// 预约: a visit slot booked.
+    VisitBooked,
+    /// A booking given up.
+    BookingCancelled,
+    /// A booked visit missed.
+    NoShowRecorded,
 }
 
 impl From<&engine::case::Event> for EventKind {
@@ -268,6 +308,21 @@ impl From<&engine::case::Event> for EventKind {
             E::CaseConcluded { .. } => Self::CaseConcluded,
             E::VisitRecorded { .. } => Self::VisitRecorded,
             E::CaseRated { .. } => Self::CaseRated,
+            E::PreReviewAnswered { .. } => Self::PreReviewAnswered,
+            E::DraftSubmitted { .. } => Self::DraftSubmitted,
+            E::CommitmentVerified { .. } => Self::CommitmentVerified,
+            E::ApprovalRevoked { .. } => Self::ApprovalRevoked,
+            E::PublicityStarted { .. } => Self::PublicityStarted,
+            E::ObjectionLodged { .. } => Self::ObjectionLodged,
+            E::ObjectionAnswered { .. } => Self::ObjectionAnswered,
+            E::PublicityEnded { .. } => Self::PublicityEnded,
+            E::VoteOpened { .. } => Self::VoteOpened,
+            E::VoteCast { .. } => Self::VoteCast,
+            E::MemberRecused { .. } => Self::MemberRecused,
+            E::VoteClosed { .. } => Self::VoteClosed,
+            E::VisitBooked { .. } => Self::VisitBooked,
+            E::BookingCancelled { .. } => Self::BookingCancelled,
+            E::NoShowRecorded { .. } => Self::NoShowRecorded,
         }
     }
 }
@@ -287,6 +342,10 @@ pub enum StepKind {
     Auto,
     /// The case concludes.
     End,
+    /// 公示: a public notice period with objections.
+    Publicity,
+    /// A committee's vote.
+    Committee,
 }
 
 /// The type of a form field (JSON Schema's).

@@ -14,7 +14,7 @@ use super::case_parts::{
     CaseClocks, CaseMaterial, ClockView, CorrectionView, DeficiencyView, ExtensionView, FormValue, OperationView,
     RatingView, StepClock, SuppliedFile, TaskView, material_name, rating_label, role_name,
 };
-use super::guide::{ActionView, DataField, actions_of};
+use super::guide::actions_of;
 use super::mask::{mask_personal, mask_text};
 use super::store;
 use super::types::{CaseStatus, Level, MaterialStatus, Outcome};
@@ -184,18 +184,7 @@ impl CaseView {
             .tasks
             .values()
             .map(|t| {
-                let (actions, data) = match self.service.step(&t.step) {
-                    Some(step) => actions_of(step),
-                    None if t.step == engine::case::state::FOLLOW_UP_STEP => (
-                        vec![ActionView {
-                            code: engine::case::state::FOLLOW_UP_CLOSE.into(),
-                            label: engine::case::state::FOLLOW_UP_CLOSE_LABEL.into(),
-                            next: String::new(),
-                        }],
-                        vec![DataField { name: "note".into(), r#type: super::types::DataType::String }],
-                    ),
-                    None => (Vec::new(), Vec::new()),
-                };
+                let (actions, data) = actions_of(&self.service, &t.step);
                 TaskView {
                     id: t.id,
                     step: t.step.clone(),
@@ -236,10 +225,55 @@ impl CaseView {
             .collect()
     }
 
+    /// 告知承诺: the materials the applicant replaced by a signed commitment, with its text.
+    async fn commitments(&self) -> Vec<super::reform_parts::CommitmentView> {
+        super::reform_parts::commitments(&self.service, &self.state)
+    }
+
+    /// The verification (核查) of an approval on commitment, once one was opened.
+    async fn verification(&self) -> Option<super::reform_parts::VerificationView> {
+        self.state.verification.as_ref().map(|v| super::reform_parts::VerificationView::new(v, |s| self.text(s)))
+    }
+
+    /// 公示: the list the case is (or was last) on, with the objections and their answers.
+    async fn publicity(&self) -> Option<super::reform_parts::PublicityView> {
+        self.state.publicity.as_ref().map(|p| super::reform_parts::PublicityView::new(p, |s| self.text(s)))
+    }
+
+    /// A committee's vote in progress: how many have voted or stood aside (never how).
+    async fn vote(&self) -> Option<super::reform_parts::VoteView> {
+        super::reform_parts::vote(&self.service, &self.state, self.actor.as_ref())
+    }
+
+    /// The committee votes counted, in order.
+    async fn tallies(&self) -> Vec<super::reform_parts::TallyView> {
+        self.state.tallies.iter().map(|t| super::reform_parts::TallyView::new(&self.service, t)).collect()
+    }
+
+    /// 预约: the visit slot booked.
+    async fn booking(&self) -> Option<super::reform_parts::BookingView> {
+        self.state.booking.as_ref().map(Into::into)
+    }
+
+    /// Booked visits the applicant did not come to.
+    async fn no_shows(&self) -> u32 {
+        self.state.no_shows
+    }
+
+    /// 网上预审: the draft's pre-review, when the case began as one.
+    async fn pre_review(&self) -> Option<super::reform_parts::PreReviewView> {
+        self.state.pre_review.as_ref().map(|p| super::reform_parts::PreReviewView {
+            asked_at: p.asked_at,
+            notice: p.notice.as_deref().map(|n| self.text(n)),
+            answered_at: p.answered_at,
+        })
+    }
+
     /// Every material of the service, as this case stands.
     async fn materials(&self) -> Vec<CaseMaterial> {
         let state = &self.state;
-        let missing: Vec<String> = engine::case::materials::missing(&self.service, state, &state.materials, &[])
+        let missing: Vec<String> =
+            engine::case::materials::missing(&self.service, state, &state.materials, &state.commitments)
             .map(|m| m.into_iter().map(|m| m.code.clone()).collect())
             .unwrap_or_default();
         self.service
@@ -265,7 +299,9 @@ impl CaseView {
                     })
                     .collect();
                 let deferred_until = state.deferred.get(&m.code).copied();
-                let status = if deferred_until.is_some() {
+                let status = if state.commitments.contains(&m.code) {
+                    MaterialStatus::Committed
+                } else if deferred_until.is_some() {
                     MaterialStatus::Deferred
                 } else if engine::case::materials::is_satisfied(&self.service, &m.code, &state.materials) {
                     MaterialStatus::Supplied

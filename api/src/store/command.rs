@@ -340,7 +340,7 @@ impl Store {
         let mut w = Writes::new(txn);
         self.project(&mut w, &service, previous_seq, &after, seq, &hash, query_code, now).await?;
         self.append(&mut w, &records).await?;
-        self.sync(&mut w, &request.case_id, &before, &after, &records, &request.command, now).await?;
+        self.sync(&mut w, &service, &request.case_id, &before, &after, &records, &request.command, now).await?;
         if let Some(key) = &request.idempotency_key {
             self.remember(&mut w, request, key, seq, now).await?;
         }

@@ -10,7 +10,7 @@ use super::writes::Writes;
 use super::{Store, StoreError};
 
 /// The columns of a `case_facts` row, in the order the store writes them.
-pub const CASE_FACT_COLUMNS: [&str; 23] = [
+pub const CASE_FACT_COLUMNS: [&str; 26] = [
     "case_id",
     "service_code",
     "office",
@@ -33,6 +33,9 @@ pub const CASE_FACT_COLUMNS: [&str; 23] = [
     "max_visits",
     "rating",
     "follow_up",
+    "on_commitment",
+    "verification",
+    "no_shows",
     "remove_after",
 ];
 
@@ -81,6 +84,10 @@ impl Store {
             max_visits.into(),
             state.rating.as_ref().map(|r| i32::from(r.score)).into(),
             follow_up.into(),
+            i32::from(!state.commitments.is_empty() && state.outcome == Some(engine::case::state::Outcome::Approved))
+                .into(),
+            state.verification.as_ref().map(|v| super::command::name_of(&v.state)).into(),
+            i64::from(state.no_shows).into(),
             millis(now + self.retention).into(),
         ];
         w.push(&super::sql::insert_rows("case_facts", &CASE_FACT_COLUMNS, 1), values).await?;

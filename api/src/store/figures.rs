@@ -70,6 +70,19 @@ pub struct FollowUps {
     pub closed_late: i64,
 }
 
+/// 告知承诺: approvals on a signed commitment and their verification (国办发〔2020〕42号).
+#[derive(Debug, Clone, Default, async_graphql::SimpleObject)]
+pub struct Commitments {
+    /// Cases approved on commitment.
+    pub approved: i64,
+    /// Of those, verified and found true.
+    pub verified: i64,
+    /// Of those, found false and revoked (each with a credit record).
+    pub revoked: i64,
+    /// Of those, still to verify.
+    pub pending: i64,
+}
+
 /// Steps and promised limit of a process (before or after the reform).
 #[derive(Debug, Clone, Default, async_graphql::SimpleObject)]
 pub struct Process {
@@ -128,6 +141,10 @@ pub struct ServiceFigures {
     pub ratings: Ratings,
     /// Follow-ups of bad ratings.
     pub follow_ups: FollowUps,
+    /// Approvals on commitment (告知承诺).
+    pub commitments: Commitments,
+    /// Booked visits (预约) the applicant did not come to.
+    pub no_shows: i64,
     /// Per step, in the definition's order.
     pub steps: Vec<StepFigures>,
     /// The process before the reform, where the definition names one.

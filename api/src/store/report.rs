@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use super::figures::{CountDays, FollowUps, Process, Ratings, ServiceFigures, StepFigures};
+use super::figures::{Commitments, CountDays, FollowUps, Process, Ratings, ServiceFigures, StepFigures};
 use super::sql::{all, millis};
 use super::{Store, StoreError};
 
@@ -161,6 +161,11 @@ impl Store {
             when("follow_up = 'overdue'"),
             when("follow_up = 'closed'"),
             when("follow_up = 'closed_late'"),
+            sum("on_commitment"),
+            when("verification = 'verified'"),
+            when("verification = 'revoked'"),
+            when("verification = 'pending'"),
+            sum("no_shows"),
         ];
         let sums = format!(
             "SELECT service_code, {} FROM case_facts WHERE concluded_at >= $1 AND concluded_at < $2{scope} \
@@ -204,6 +209,9 @@ impl Store {
                 closed: get(27)?,
                 closed_late: get(28)?,
             };
+            f.commitments =
+                Commitments { approved: get(29)?, verified: get(30)?, revoked: get(31)?, pending: get(32)? };
+            f.no_shows = get(33)?;
         }
         let histogram = format!(
             "SELECT service_code, CAST(legal_used / {BUCKET} AS BIGINT), COUNT(*) FROM case_facts \

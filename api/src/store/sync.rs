@@ -22,6 +22,7 @@ impl Store {
     pub(super) async fn sync(
         &self,
         w: &mut Writes<'_>,
+        service: &engine::Service,
         case_id: &str,
         before: &CaseState,
         after: &CaseState,
@@ -89,6 +90,15 @@ impl Store {
                     if let Some(t) = before.tasks.get(task) {
                         self.record_step(w, case_id, after, t, now).await?;
                     }
+                }
+                Event::VisitBooked { booking } => self.take_place(w, &booking.slot).await?,
+                Event::BookingCancelled { slot, .. } => self.free_place(w, slot).await?,
+                Event::PublicityStarted { step, list, starts, ends } => {
+                    self.publish_notice(w, service, after, step, list, *starts, *ends).await?;
+                }
+                Event::ApprovalRevoked { reason, by, at } => self.revoke_approval(w, after, reason, by, *at).await?,
+                Event::CaseConcluded { .. } if !before.is_concluded() && after.publicity.is_some() => {
+                    self.end_notices(w, case_id).await?;
                 }
                 Event::CaseRated { score, comment } => {
                     w.push(

@@ -40,6 +40,12 @@ pub enum OperationKind {
     RecordVisit,
     /// 好差评 (`rateCase`).
     Rate,
+    /// 网上预审 done: make the draft the application (`submitDraft`).
+    SubmitDraft,
+    /// 取消预约 (`cancelBooking`).
+    CancelBooking,
+    /// 登记预约未到 (`recordNoShow`).
+    RecordNoShow,
 }
 
 impl OperationKind {
@@ -60,6 +66,9 @@ impl OperationKind {
             Self::ExtendDeadline => "延期",
             Self::RecordVisit => "登记到现场",
             Self::Rate => "评价",
+            Self::SubmitDraft => "正式提交申请",
+            Self::CancelBooking => "取消预约",
+            Self::RecordNoShow => "登记预约未到",
         }
     }
 }
@@ -129,5 +138,9 @@ pub fn operations(
     offer(OperationKind::ExtendDeadline, None, None, Command::ExtendDeadline { amount: 1, reason: "-".into() }, false);
     offer(OperationKind::RecordVisit, None, None, Command::RecordVisit { purpose: "-".to_owned() }, false);
     offer(OperationKind::Rate, None, None, Command::RateCase { score: 0, comment: String::new() }, true);
+    let draft = Command::SubmitDraft { form: None, materials: std::collections::BTreeMap::new(), commitments: Vec::new() };
+    offer(OperationKind::SubmitDraft, None, None, draft, false);
+    offer(OperationKind::CancelBooking, None, None, Command::CancelBooking, false);
+    offer(OperationKind::RecordNoShow, None, None, Command::RecordNoShow, false);
     out
 }

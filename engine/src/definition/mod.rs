@@ -7,7 +7,7 @@ pub mod steps;
 mod validate;
 pub mod yaml;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use sha2::{Digest, Sha256};
 
@@ -116,10 +116,50 @@ impl Service {
     /// The name clerks know a step by (环节名称), the follow-up of a bad rating included.
     #[must_use]
     pub fn step_name(&self, id: &str) -> Option<&str> {
-        if id == crate::case::state::FOLLOW_UP_STEP {
-            return Some(crate::case::state::FOLLOW_UP_NAME);
+        use crate::case::state as s;
+        match id {
+            s::FOLLOW_UP_STEP => Some(s::FOLLOW_UP_NAME),
+            s::VERIFICATION_STEP => Some(s::VERIFICATION_NAME),
+            s::PRE_REVIEW_STEP => Some(s::PRE_REVIEW_NAME),
+            _ => self.step(id).map(|s| s.name.as_str()),
         }
-        self.step(id).map(|s| s.name.as_str())
+    }
+
+    /// The actions a task at step `id` offers and the data they record: a task step's own,
+    /// or those of the engine's own tasks (a bad rating's follow-up, a commitment's
+    /// verification, a draft's pre-review, an objection during 公示, a committee's vote).
+    /// Empty for a step that has no task.
+    #[must_use]
+    pub fn task_actions(&self, id: &str) -> (Vec<ActionSpec>, BTreeMap<String, OutputType>) {
+        use crate::case::{commitment, committee, pre_review, publicity, state as s};
+        let action = |code: &str, label: &str| ActionSpec { action: code.into(), label: label.into(), next: String::new() };
+        let text = |name: &str| BTreeMap::from([(name.to_owned(), OutputType::String)]);
+        match id {
+            s::FOLLOW_UP_STEP => (vec![action(s::FOLLOW_UP_CLOSE, s::FOLLOW_UP_CLOSE_LABEL)], text("note")),
+            s::VERIFICATION_STEP => (
+                vec![action(commitment::CONFIRM, "核查属实"), action(commitment::REVOKE, "承诺不实，撤销许可")],
+                text("finding"),
+            ),
+            s::PRE_REVIEW_STEP => (vec![action(pre_review::ANSWER, "答复预审意见")], text("notice")),
+            _ => match self.step(id).map(|s| &s.kind) {
+                Some(StepKind::Task(t)) => (t.actions.clone(), t.outputs.clone()),
+                Some(StepKind::Publicity(_)) => (
+                    vec![action(publicity::DISMISS, "异议不成立"), action(publicity::UPHOLD, "异议成立")],
+                    text("answer"),
+                ),
+                Some(StepKind::Committee(c)) => (
+                    vec![
+                        ActionSpec { next: c.approved.clone(), ..action(committee::APPROVE, "同意") },
+                        ActionSpec { next: c.rejected.clone(), ..action(committee::REJECT, "不同意") },
+                        action(committee::ABSTAIN, "弃权"),
+                        action(committee::RECUSE, "回避"),
+                        action(committee::CLOSE, "结束表决（主任委员）"),
+                    ],
+                    text("reason"),
+                ),
+                _ => (Vec::new(), BTreeMap::new()),
+            },
+        }
     }
 
     /// The form's property names in the order the definition writes them.

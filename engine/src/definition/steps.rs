@@ -281,6 +281,24 @@ pub enum Mask {
     Partial,
 }
 
+impl Mask {
+    /// The value as a public list shows it: 张三 → 张*, 欧阳娜娜 → 欧**娜 (a name); the
+    /// first and last characters of a number.
+    #[must_use]
+    pub fn apply(self, value: &str) -> String {
+        let chars: Vec<char> = value.chars().collect();
+        let n = chars.len();
+        let stars = |k: usize| "*".repeat(k);
+        match self {
+            Self::None => value.to_owned(),
+            Self::Name if n <= 1 => value.to_owned(),
+            Self::Name if n == 2 => format!("{}*", chars[0]),
+            Self::Partial if n <= 2 => stars(n),
+            Self::Name | Self::Partial => format!("{}{}{}", chars[0], stars(n - 2), chars[n - 1]),
+        }
+    }
+}
+
 /// A committee's vote (评审委员会, 认定评议小组).
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -111,3 +111,29 @@ pub fn material(name: &str) -> engine::case::state::MaterialRef {
 pub fn materials(codes: &[&str]) -> std::collections::BTreeMap<String, engine::case::state::MaterialRef> {
     codes.iter().map(|c| ((*c).to_owned(), material(c))).collect()
 }
+
+/// The day the all-services tests submit on: Monday 2026-04-20, or, for a batch service
+/// whose first window does not hold that day, the first working day of that window in
+/// 2026 (a batch service refuses applications outside its windows).
+pub fn submission_day(service: &Service) -> NaiveDate {
+    let monday = date(2026, 4, 20);
+    let Some(first) = service.spec.batches.first() else { return monday };
+    let window = std::slice::from_ref(first);
+    if engine::case::batch::window_for(window, monday).is_ok() {
+        return monday;
+    }
+    let (m, d) = engine::case::batch::parse_month_day(&first.opens).unwrap();
+    let day = CALENDAR.working_day_on_or_after(date(2026, m, d)).unwrap();
+    assert!(
+        engine::case::batch::window_for(window, day).is_ok(),
+        "{}: {day} is inside {}",
+        service.spec.code,
+        first.name
+    );
+    day
+}
+
+/// 09:00 China time on `day`.
+pub fn nine_on(day: NaiveDate) -> DateTime<Utc> {
+    engine::calendar::start_of(day) + chrono::Duration::hours(9)
+}
