@@ -826,7 +826,8 @@ fn a_no_show_is_recorded_only_once_the_slot_began_and_frees_the_applicant_to_boo
 #[test]
 fn the_visit_uses_the_one_visit_allowed() {
     let mut case = credential_case("t-1");
-    book(&mut case, "t-1", credential_slot(&case, "S1", cst(2026, 4, 23, 9, 0))).unwrap();
+    let thursday = credential_slot(&case, "S1", cst(2026, 4, 23, 9, 0));
+    book(&mut case, "t-1", thursday).unwrap();
     case.at(cst(2026, 4, 23, 9, 5));
     let events = case.ok(&reviewer(), Command::RecordVisit { purpose: "现场确认".into() });
     assert!(matches!(events[..], [Event::VisitRecorded { visits: 1, over_limit: false, .. }]), "{events:?}");

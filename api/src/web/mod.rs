@@ -238,6 +238,8 @@ pub fn routes() -> Router<App> {
         .route("/services/{code}", get(public::guide))
         .route("/status", get(public::status))
         .route("/verify", get(public::verify))
+        .route("/notices", get(public::notices::notices))
+        .route("/notices/{id}/objection", post(public::notices::object))
         .route("/text-size", get(public::text_size))
         .route("/assets/{hash}/{name}", get(assets::serve))
         .route("/signin", get(signin::page))

@@ -14,6 +14,8 @@ use super::diagram::{self, Mark, Node};
 use super::session::{self, Visit};
 use crate::http::App;
 
+pub mod notices;
+
 #[derive(Template)]
 #[template(path = "public/home.html")]
 struct Home {
