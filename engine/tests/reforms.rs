@@ -1012,7 +1012,7 @@ fn a_draft_sent_before_the_answer_withdraws_the_pre_review_and_may_change_the_fo
         commitments: vec!["site_title".into(), "fire_safety".into()],
     };
     let events = case.ok(&organiser(), submit);
-    assert!(events.iter().any(|e| *e == Event::TaskCancelled { task: id }));
+    assert!(events.contains(&Event::TaskCancelled { task: id }));
     assert_eq!(case.state.form["institution_name"], "体健青少年体育培训中心");
     assert_eq!(case.state.commitments, ["site_title", "fire_safety"]);
     assert_eq!(case.state.pre_review.as_ref().and_then(|p| p.notice.as_ref()), None);

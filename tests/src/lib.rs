@@ -94,6 +94,34 @@ pub fn submission(
     Request { service: Some(service.to_owned()), ..request(case_id, &Actor::applicant(applicant), command, now) }
 }
 
+/// A shipped batch service's definition as a bureau would publish it this year: one window
+/// open from 1 January to today, so a case submitted now is inside it whatever day the test
+/// runs; published as version 99.
+#[must_use]
+pub fn with_window_open_today(file: &str) -> String {
+    use chrono::Datelike;
+    let shipped = std::fs::read_to_string(services_dir().join(file)).unwrap();
+    let today = engine::calendar::local_date(chrono::Utc::now());
+    let mut out = String::new();
+    let mut in_batches = false;
+    for line in shipped.lines() {
+        if line == "batches:" {
+            in_batches = true;
+            let (m, d) = (today.month(), today.day());
+            out.push_str(&format!("batches:\n  - {{name: 本年度, opens: \"01-01\", closes: \"{m:02}-{d:02}\"}}\n"));
+            continue;
+        }
+        in_batches &= line.starts_with("  ");
+        if line.starts_with("version:") {
+            out.push_str("version: 99\n");
+        } else if !in_batches {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
 /// A student-transfer form (one click by the guardian; accepted on submission).
 #[must_use]
 pub fn transfer_form() -> serde_json::Value {

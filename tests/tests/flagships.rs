@@ -9,7 +9,6 @@
 //!   in; a public service that refuses a pause, an extension and a correction notice.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use chrono::Datelike;
 use serde_json::{Value, json};
 use tests::server::{Api, CASE, serve_in_process, token};
 use tests::{backends, open, transfer_form};
@@ -21,29 +20,9 @@ fn day(rfc3339: &Value) -> chrono::NaiveDate {
     engine::calendar::local_date(at - chrono::Duration::seconds(1))
 }
 
-/// The shipped 教师资格认定 with this year's window as a bureau would publish it: open
-/// from 1 January to today, so a case submitted now is inside it whatever day the test runs.
+/// The shipped 教师资格认定 with this year's window as a bureau would publish it.
 fn teacher_credential_with_window_open_today() -> String {
-    let shipped = std::fs::read_to_string(tests::services_dir().join("teacher-credential.yaml")).unwrap();
-    let today = engine::calendar::local_date(chrono::Utc::now());
-    let mut out = String::new();
-    let mut in_batches = false;
-    for line in shipped.lines() {
-        if line == "batches:" {
-            in_batches = true;
-            let (m, d) = (today.month(), today.day());
-            out.push_str(&format!("batches:\n  - {{name: 本年度, opens: \"01-01\", closes: \"{m:02}-{d:02}\"}}\n"));
-            continue;
-        }
-        in_batches &= line.starts_with("  ");
-        if line.starts_with("version:") {
-            out.push_str("version: 99\n");
-        } else if !in_batches {
-            out.push_str(line);
-            out.push('\n');
-        }
-    }
-    out
+    tests::with_window_open_today("teacher-credential.yaml")
 }
 
 #[tokio::test]

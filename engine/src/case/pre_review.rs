@@ -78,12 +78,15 @@ impl Tx<'_> {
         &mut self,
         form: Option<&serde_json::Value>,
         materials: &BTreeMap<String, MaterialRef>,
-        commitments: &[String],
+        more: &[String],
     ) -> Result<(), EngineError> {
         self.require_applicant()?;
         self.require_status("submitDraft", &[Status::PreReview])?;
         let form = form.cloned().unwrap_or_else(|| (*self.state.form).clone());
-        let (office, batch) = self.check_submission(&form, materials, commitments)?;
+        // The draft's commitments stand; those given now are added to them.
+        let mut commitments: Vec<String> = self.state.commitments.clone();
+        commitments.extend(commitments_now(commitments.as_slice(), more));
+        let (office, batch) = self.check_submission(&form, materials, &commitments)?;
         let open: Vec<u32> = self.state.tasks.keys().copied().collect();
         for task in open {
             self.emit(Event::TaskCancelled { task });
@@ -92,10 +95,21 @@ impl Tx<'_> {
             office,
             form: Arc::new(form),
             materials: materials.clone(),
-            commitments: commitments.to_vec(),
+            commitments,
             batch,
             at: self.now(),
         });
         self.after_receipt()
     }
+}
+
+/// The commitments in `more` not already in `have`, in order, once each.
+fn commitments_now(have: &[String], more: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for c in more {
+        if !have.contains(c) && !out.contains(c) {
+            out.push(c.clone());
+        }
+    }
+    out
 }
