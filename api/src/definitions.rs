@@ -10,13 +10,16 @@ use std::path::{Path, PathBuf};
 pub const SHIPPED: &[(&str, &str)] = &[
     ("licence-renewal.yaml", include_str!("../../workflows/services/licence-renewal.yaml")),
     ("migrant-children-enrollment.yaml", include_str!("../../workflows/services/migrant-children-enrollment.yaml")),
+    ("off-campus-training.yaml", include_str!("../../workflows/services/off-campus-training.yaml")),
     ("private-school-change.yaml", include_str!("../../workflows/services/private-school-change.yaml")),
     ("private-school-licence.yaml", include_str!("../../workflows/services/private-school-licence.yaml")),
     ("private-school-preparation.yaml", include_str!("../../workflows/services/private-school-preparation.yaml")),
     ("private-school-split-merge.yaml", include_str!("../../workflows/services/private-school-split-merge.yaml")),
     ("private-school-termination.yaml", include_str!("../../workflows/services/private-school-termination.yaml")),
+    ("student-aid.yaml", include_str!("../../workflows/services/student-aid.yaml")),
     ("student-transfer.yaml", include_str!("../../workflows/services/student-transfer.yaml")),
     ("teacher-credential.yaml", include_str!("../../workflows/services/teacher-credential.yaml")),
+    ("teacher-title.yaml", include_str!("../../workflows/services/teacher-title.yaml")),
 ];
 
 /// Where the definitions published at start-up come from.

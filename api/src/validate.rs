@@ -71,14 +71,14 @@ mod tests {
         let dir = format!("{}/../workflows/services", env!("CARGO_MANIFEST_DIR"));
         let (lines, ok) = validate_paths(&[dir]);
         assert!(ok, "{lines:?}");
-        assert_eq!(lines.len(), 9);
+        assert_eq!(lines.len(), 12);
     }
 
     #[test]
     fn the_built_in_services_validate() {
         let (lines, ok) = validate_shipped();
         assert!(ok, "{lines:?}");
-        assert_eq!(lines.len(), 9);
+        assert_eq!(lines.len(), 12);
         assert!(lines[0].starts_with("built-in:licence-renewal.yaml: ok"), "{lines:?}");
     }
 

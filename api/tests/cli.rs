@@ -200,7 +200,7 @@ async fn started_in_an_empty_directory_the_binary_serves_the_shipped_services() 
     let dir = empty_dir();
     let server = Server::start(&mut api(&dir, &["serve", "--bind", "127.0.0.1:0"]));
     let codes = served_codes(&server).await;
-    assert_eq!(codes.len(), 9);
+    assert_eq!(codes.len(), 12);
     assert_eq!(codes, shipped_codes());
     assert!(dir.join("data/engine.sqlite3").exists(), "the relative default data directory is under the working one");
 }
@@ -232,5 +232,5 @@ fn validate_without_paths_checks_the_built_in_definitions() {
     let output = run(&mut api(&empty_dir(), &["validate"]));
     assert!(output.status.success(), "{}", stderr(&output));
     let report = String::from_utf8(output.stdout).unwrap();
-    assert_eq!(report.lines().filter(|l| l.starts_with("built-in:") && l.contains(": ok")).count(), 9, "{report}");
+    assert_eq!(report.lines().filter(|l| l.starts_with("built-in:") && l.contains(": ok")).count(), 12, "{report}");
 }

@@ -9,6 +9,7 @@
 //!   in; a public service that refuses a pause, an extension and a correction notice.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use chrono::Datelike;
 use serde_json::{Value, json};
 use tests::server::{Api, CASE, serve_in_process, token};
 use tests::{backends, open, transfer_form};
