@@ -27,8 +27,7 @@ fn start(limit: Limit, anchor: chrono::DateTime<chrono::Utc>) -> Clock {
 }
 
 fn start_whole_days(limit: Limit, anchor: chrono::DateTime<chrono::Utc>) -> Clock {
-    Clock::start(ClockStart { limit, anchor, warn_percent: 80, counting: PauseCounting::WholeDays }, &CALENDAR)
-        .unwrap()
+    Clock::start(ClockStart { limit, anchor, warn_percent: 80, counting: PauseCounting::WholeDays }, &CALENDAR).unwrap()
 }
 
 fn next_midnight(at: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
@@ -165,8 +164,7 @@ fn loading_the_2027_notice_recomputes_an_open_deadline_that_crosses_it() {
 fn the_hash_chain_verifies_and_names_the_first_edited_event() {
     let mut case = Case::new(service("student-transfer.yaml"), cst(2025, 9, 26, 10, 0));
     let form = transfer_form();
-    let first =
-        case.ok(&Actor::applicant("g"), Command::submit("C9", form, materials(&[])));
+    let first = case.ok(&Actor::applicant("g"), Command::submit("C9", form, materials(&[])));
     let mut records = seal("C9", None, cst(2025, 9, 26, 10, 0), "g", first);
     let second = case.complete(&staff("s1", "school_registrar", "110105001"), "receiving_school", "approve");
     let last = records.last().unwrap();

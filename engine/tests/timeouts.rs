@@ -73,8 +73,7 @@ fn a_late_task_is_escalated_then_a_late_confirmation_is_approved_automatically()
 fn a_renewal_with_an_unreadable_expiry_date_is_refused_on_submission() {
     let mut case = Case::new(common::service("licence-renewal.yaml"), cst(2026, 3, 2, 9, 0));
     let form = serde_json::json!({"office_code": "410102", "school_name": "明德学校", "licence_number": "X", "licence_expires_on": "明年"});
-    let refused = case
-        .run(&Actor::applicant("s"), Command::submit("R", form, Default::default()));
+    let refused = case.run(&Actor::applicant("s"), Command::submit("R", form, Default::default()));
     assert!(
         matches!(refused, Err(EngineError::BadData { ref field, .. }) if field == "form.licence_expires_on"),
         "{refused:?}"

@@ -52,7 +52,8 @@ fn training_form(name: &str) -> Value {
         "address": "郑州市金水区农业路 1 号", "site_area": 320, "legal_representative": "王明", "phone": "13800138000"})
 }
 
-const TRAINING_UPLOADS: [&str; 5] = ["application", "organiser_qualification", "charter", "staff_credentials", "fund_proof"];
+const TRAINING_UPLOADS: [&str; 5] =
+    ["application", "organiser_qualification", "charter", "staff_credentials", "fund_proof"];
 
 #[tokio::test]
 async fn an_off_campus_training_institution_pre_reviewed_approved_on_commitment_and_revoked_over_http() {
@@ -82,7 +83,9 @@ async fn an_off_campus_training_institution_pre_reviewed_approved_on_commitment_
         assert_eq!(status["data"]["caseStatus"]["publicStatus"], "网上预审中", "{n}: {status}");
         // The reviewer answers with one notice; an empty one is refused.
         let task = api.task(&reviewer, &id, "pre_review").await;
-        let empty = api.call(Some(&reviewer), COMPLETE, json!({ "c": id, "t": task, "a": "answer", "d": { "notice": " " } })).await;
+        let empty = api
+            .call(Some(&reviewer), COMPLETE, json!({ "c": id, "t": task, "a": "answer", "d": { "notice": " " } }))
+            .await;
         assert_eq!(tests::server::code(&empty).as_deref(), Some("BAD_USER_INPUT"), "{n}: {empty}");
         let notice = "请补充拟聘从业人员资质证明和资产证明；场所证明可以告知承诺方式办理。";
         let c = act(&api, &reviewer, &id, task, "answer", json!({ "notice": notice })).await;
@@ -96,12 +99,12 @@ async fn an_off_campus_training_institution_pre_reviewed_approved_on_commitment_
             "mutation($id: String!, $m: [MaterialInput!]!, $c: [String!]!) {{ submitDraft(caseId: $id, materials: $m, commitments: $c) {{ {CASE} materials {{ code status }} commitments {{ code text }} }} }}"
         );
         let rest = api.materials(&school, &TRAINING_UPLOADS[3..]).await;
-        let (code_bad, _) =
-            api.refused(&school, &formal, json!({ "id": id, "m": rest, "c": ["charter"] })).await;
+        let (code_bad, _) = api.refused(&school, &formal, json!({ "id": id, "m": rest, "c": ["charter"] })).await;
         assert_eq!(code_bad, "BAD_USER_INPUT", "{n}: the charter takes no commitment");
         let c = api.ok(&school, &formal, json!({ "id": id, "m": rest, "c": ["site_title", "fire_safety"] })).await;
         assert_eq!(c["status"], "RECEIVED", "{n}: {c}");
-        let committed: Vec<&Value> = c["materials"].as_array().unwrap().iter().filter(|m| m["status"] == "COMMITTED").collect();
+        let committed: Vec<&Value> =
+            c["materials"].as_array().unwrap().iter().filter(|m| m["status"] == "COMMITTED").collect();
         assert_eq!(committed.len(), 2, "{n}: {c}");
         assert!(c["commitments"][0]["text"].as_str().unwrap().contains("如有不实"), "{n}");
         let accept = format!("mutation($c: String!) {{ acceptCase(caseId: $c) {{ {CASE} }} }}");
@@ -111,18 +114,24 @@ async fn an_off_campus_training_institution_pre_reviewed_approved_on_commitment_
         for (who, step) in [(&reviewer, "review"), (&inspector, "site_inspection"), (&approver, "decision")] {
             api.complete(who, &id, step, "approve").await;
         }
-        let q = format!("query($c: String!) {{ case(id: $c) {{ {CASE} certificates {{ number }} verification {{ status }} }} }}");
+        let q = format!(
+            "query($c: String!) {{ case(id: $c) {{ {CASE} certificates {{ number }} verification {{ status }} }} }}"
+        );
         let c = api.ok(&inspector, &q, json!({ "c": id })).await;
         assert_eq!((c["status"].as_str(), c["outcome"].as_str()), (Some("CONCLUDED"), Some("APPROVED")), "{n}: {c}");
         assert_eq!(c["verification"]["status"], "PENDING", "{n}");
         assert_eq!(c["tasks"][0]["step"], "commitment_verification", "{n}: 核查 for the inspector: {c}");
         let number = c["certificates"][0]["number"].as_str().unwrap().to_owned();
         let verify = "query($n: String!) { verifyCertificate(number: $n) { status revokedAt } }";
-        assert_eq!(api.call(None, verify, json!({ "n": number })).await["data"]["verifyCertificate"]["status"], "VALID");
+        assert_eq!(
+            api.call(None, verify, json!({ "n": number })).await["data"]["verifyCertificate"]["status"],
+            "VALID"
+        );
 
         // Verification finds the site's fire-safety commitment false: revoked, with the reason.
         let task = api.task(&inspector, &id, "commitment_verification").await;
-        let no_finding = api.call(Some(&inspector), COMPLETE, json!({ "c": id, "t": task, "a": "revoke", "d": {} })).await;
+        let no_finding =
+            api.call(Some(&inspector), COMPLETE, json!({ "c": id, "t": task, "a": "revoke", "d": {} })).await;
         assert_eq!(tests::server::code(&no_finding).as_deref(), Some("BAD_USER_INPUT"), "{n}: a revocation says why");
         let finding = "现场核查：培训场所未通过消防验收，承诺不实。";
         act(&api, &inspector, &id, task, "revoke", json!({ "finding": finding })).await;
@@ -131,12 +140,19 @@ async fn an_off_campus_training_institution_pre_reviewed_approved_on_commitment_
         assert!(!checked["revokedAt"].is_null(), "{n}");
         let status = api.call(None, STATUS, json!({ "t": id, "q": code })).await;
         assert_eq!(status["data"]["caseStatus"]["publicStatus"], "已撤销许可（承诺不实）", "{n}");
-        let c = api.ok(&school, "query($c: String!) { case(id: $c) { verification { status finding } timeline { what } } }", json!({ "c": id })).await;
-        assert_eq!(c["verification"], json!({ "status": "REVOKED", "finding": finding }), "{n}");
-        assert!(c["timeline"].as_array().unwrap().iter().any(|t| t["what"].as_str().unwrap().contains("已记入信用记录")), "{n}");
-        let credit = api
-            .ok(&auditor, "{ creditRecords { caseId service holder reason } }", json!({}))
+        let c = api
+            .ok(
+                &school,
+                "query($c: String!) { case(id: $c) { verification { status finding } timeline { what } } }",
+                json!({ "c": id }),
+            )
             .await;
+        assert_eq!(c["verification"], json!({ "status": "REVOKED", "finding": finding }), "{n}");
+        assert!(
+            c["timeline"].as_array().unwrap().iter().any(|t| t["what"].as_str().unwrap().contains("已记入信用记录")),
+            "{n}"
+        );
+        let credit = api.ok(&auditor, "{ creditRecords { caseId service holder reason } }", json!({})).await;
         assert_eq!(
             credit,
             json!([{ "caseId": id, "service": "JY-XK-0008", "holder": "明德体育培训中心", "reason": finding }]),
@@ -146,13 +162,18 @@ async fn an_off_campus_training_institution_pre_reviewed_approved_on_commitment_
         // A second institution, applied for directly on commitment: verified true.
         let all = api.materials(&school, &TRAINING_UPLOADS).await;
         let c = api
-            .ok(&school, &submit, json!({ "f": training_form("启航科技培训中心"), "m": all, "d": false, "c": ["site_title"] }))
+            .ok(
+                &school,
+                &submit,
+                json!({ "f": training_form("启航科技培训中心"), "m": all, "d": false, "c": ["site_title"] }),
+            )
             .await;
         let second = c["id"].as_str().unwrap().to_owned();
         let (missing, _) = api.refused(&clerk, &accept, json!({ "c": second })).await;
         assert_eq!(missing, "BAD_USER_INPUT", "{n}: fire_safety is neither uploaded nor committed");
         let more = api.materials(&school, &["fire_safety"]).await;
-        let supply = "mutation($c: String!, $m: [MaterialInput!]!) { supplyMaterials(caseId: $c, materials: $m) { id } }";
+        let supply =
+            "mutation($c: String!, $m: [MaterialInput!]!) { supplyMaterials(caseId: $c, materials: $m) { id } }";
         api.ok(&school, supply, json!({ "c": second, "m": more })).await;
         api.ok(&clerk, &accept, json!({ "c": second })).await;
         for (who, step) in [(&reviewer, "review"), (&inspector, "site_inspection"), (&approver, "decision")] {
@@ -162,7 +183,11 @@ async fn an_off_campus_training_institution_pre_reviewed_approved_on_commitment_
         act(&api, &inspector, &second, task, "confirm", json!({ "finding": "产权证明与承诺一致" })).await;
 
         let report = api
-            .ok(&auditor, "{ slaReport { services { service commitments { approved verified revoked pending } } } }", json!({}))
+            .ok(
+                &auditor,
+                "{ slaReport { services { service commitments { approved verified revoked pending } } } }",
+                json!({}),
+            )
             .await;
         let training = report["services"].as_array().unwrap().iter().find(|s| s["service"] == "JY-XK-0008").unwrap();
         assert_eq!(
@@ -192,12 +217,15 @@ async fn a_teacher_title_through_two_public_notices_an_objection_and_a_committee
         let school = token("school-admin-1", &["school_admin"], "4101050101");
         let county = token("county-1", &["county_reviewer"], "410105");
         let chair = token("expert-1", &["title_expert", "committee_chair"], "410105");
-        let experts: Vec<String> = (2..=7).map(|i| token(&format!("expert-{i}"), &["title_expert"], "410105")).collect();
+        let experts: Vec<String> =
+            (2..=7).map(|i| token(&format!("expert-{i}"), &["title_expert"], "410105")).collect();
 
         let submit = format!(
             "mutation($f: JSON!, $m: [MaterialInput!]!) {{ submitCase(service: \"JY-GG-0003\", form: $f, materials: $m) {{ {CASE} }} }}"
         );
-        let m = api.materials(&teacher, &["application_form", "teaching_record", "ethics_assessment", "annual_reviews"]).await;
+        let m = api
+            .materials(&teacher, &["application_form", "teaching_record", "ethics_assessment", "annual_reviews"])
+            .await;
         let c = api.ok(&teacher, &submit, json!({ "f": title_form("李芳", "11010519491231002X"), "m": m })).await;
         let (id, code) = (c["id"].as_str().unwrap().to_owned(), c["queryCode"].as_str().unwrap().to_owned());
         let accept = format!("mutation($c: String!) {{ acceptCase(caseId: $c) {{ {CASE} }} }}");
@@ -216,7 +244,9 @@ async fn a_teacher_title_through_two_public_notices_an_objection_and_a_committee
         assert!(!notice.contains(&id), "{n}: the list gives no tracking number away");
 
         // An objection in the period's last minute is taken; the case waits for its answer.
-        let q = format!("query($c: String!) {{ case(id: $c) {{ {CASE} publicity {{ endsAt ended objections {{ text answer upheld }} }} tallies {{ approve reject passed }} certificates {{ number }} }} }}");
+        let q = format!(
+            "query($c: String!) {{ case(id: $c) {{ {CASE} publicity {{ endsAt ended objections {{ text answer upheld }} }} tallies {{ approve reject passed }} certificates {{ number }} }} }}"
+        );
         let ends = instant(&api.ok(&school, &q, json!({ "c": id })).await["publicity"]["endsAt"]);
         let (own, _) = api.refused(&teacher, OBJECT, json!({ "n": notice, "t": "我反对我自己" })).await;
         assert_eq!(own, "FORBIDDEN", "{n}: the applicant does not object to her own case");
@@ -228,7 +258,11 @@ async fn a_teacher_title_through_two_public_notices_an_objection_and_a_committee
         api.ok(&colleague, OBJECT, json!({ "n": notice, "t": "申报材料中的公开课获奖证书时间有误。" })).await;
         run_clock_to(&store, ends).await;
         let c = api.ok(&school, &q, json!({ "c": id })).await;
-        assert_eq!((c["publicity"]["ended"].as_bool(), c["publicStatus"].as_str()), (Some(true), Some("推荐公示中")), "{n}: {c}");
+        assert_eq!(
+            (c["publicity"]["ended"].as_bool(), c["publicStatus"].as_str()),
+            (Some(true), Some("推荐公示中")),
+            "{n}: {c}"
+        );
         let (late, _) = api.refused(&colleague, OBJECT, json!({ "n": notice, "t": "期满后" })).await;
         assert_eq!(late, "INVALID_TRANSITION", "{n}: no objection after the period");
         let task = api.task(&school, &id, "school_publicity").await;
@@ -253,7 +287,11 @@ async fn a_teacher_title_through_two_public_notices_an_objection_and_a_committee
         let ends = instant(&c["publicity"]["endsAt"]);
         run_clock_to(&store, ends).await;
         let c = api.ok(&teacher, &q, json!({ "c": id })).await;
-        assert_eq!((c["outcome"].as_str(), c["publicStatus"].as_str()), (Some("APPROVED"), Some("评审通过")), "{n}: {c}");
+        assert_eq!(
+            (c["outcome"].as_str(), c["publicStatus"].as_str()),
+            (Some("APPROVED"), Some("评审通过")),
+            "{n}: {c}"
+        );
         let number = c["certificates"][0]["number"].as_str().unwrap().to_owned();
         let verify = "query($n: String!) { verifyCertificate(number: $n) { status licence } }";
         let checked = api.call(None, verify, json!({ "n": number })).await["data"]["verifyCertificate"].clone();
@@ -287,7 +325,9 @@ async fn student_aid_for_a_migrant_pupil_on_the_same_path_and_a_tie_vote_over_ht
             "mutation($f: JSON!, $m: [MaterialInput!]!) {{ submitCase(service: \"JY-GG-0004\", form: $f, materials: $m) {{ {CASE} }} }}"
         );
         let accept = format!("mutation($c: String!) {{ acceptCase(caseId: $c) {{ {CASE} }} }}");
-        let q = format!("query($c: String!) {{ case(id: $c) {{ {CASE} tallies {{ approve reject abstain passed }} publicity {{ endsAt }} timeline {{ what }} }} }}");
+        let q = format!(
+            "query($c: String!) {{ case(id: $c) {{ {CASE} tallies {{ approve reject abstain passed }} publicity {{ endsAt }} timeline {{ what }} }} }}"
+        );
 
         // A pupil who came with migrant-worker parents: the same steps a local pupil takes.
         let m = api.materials(&guardian, &["application"]).await;
@@ -315,7 +355,8 @@ async fn student_aid_for_a_migrant_pupil_on_the_same_path_and_a_tie_vote_over_ht
         let c = api.complete(&county, &id, "county_confirmation", "approve").await;
         assert_eq!((c["outcome"].as_str(), c["publicStatus"].as_str()), (Some("APPROVED"), Some("已认定")), "{n}: {c}");
         let c = api.ok(&guardian, &q, json!({ "c": id })).await;
-        let steps: Vec<String> = c["timeline"].as_array().unwrap().iter().map(|t| t["what"].as_str().unwrap().to_owned()).collect();
+        let steps: Vec<String> =
+            c["timeline"].as_array().unwrap().iter().map(|t| t["what"].as_str().unwrap().to_owned()).collect();
         assert!(steps.iter().any(|s| s.starts_with("表决结果：通过")), "{n}: {steps:?}");
         assert!(steps.iter().any(|s| s.starts_with("县级确认")), "{n}: {steps:?}");
 
@@ -329,7 +370,9 @@ async fn student_aid_for_a_migrant_pupil_on_the_same_path_and_a_tie_vote_over_ht
         assert_eq!(tests::server::code(&early).as_deref(), Some("INVALID_TRANSITION"), "{n}: no quorum yet: {early}");
         let closing = api.call(Some(&members[0]), COMPLETE, json!({ "c": tie, "t": task, "a": "close" })).await;
         assert_eq!(tests::server::code(&closing).as_deref(), Some("FORBIDDEN"), "{n}: only the lead closes");
-        for (who, ballot) in [(&lead, "approve"), (&members[0], "approve"), (&members[1], "reject"), (&members[2], "reject")] {
+        for (who, ballot) in
+            [(&lead, "approve"), (&members[0], "approve"), (&members[1], "reject"), (&members[2], "reject")]
+        {
             act(&api, who, &tie, task, ballot, json!(null)).await;
         }
         let c = act(&api, &lead, &tie, task, "close", json!(null)).await;
@@ -349,22 +392,22 @@ async fn booking_the_teacher_credential_visit_one_wins_the_last_place_over_http(
         let teachers = [token("teacher-1", &["applicant"], ""), token("teacher-2", &["applicant"], "")];
         let form = json!({"office_code": "410102001", "name": "王小明", "id_card": "440524188001010014",
             "teaching_level": "初级中学", "subject": "数学", "putonghua_level": "二级甲等", "medical_conclusion": "合格"});
-        let submit = format!(
-            "mutation($f: JSON!) {{ submitCase(service: \"JY-XK-0006\", form: $f) {{ {CASE} }} }}"
-        );
+        let submit = format!("mutation($f: JSON!) {{ submitCase(service: \"JY-XK-0006\", form: $f) {{ {CASE} }} }}");
         let mut cases = Vec::new();
         for t in &teachers {
             cases.push(api.ok(t, &submit, json!({ "f": form })).await["id"].as_str().unwrap().to_owned());
         }
 
         // The authority publishes two slots of one place each, tomorrow.
-        let tomorrow = engine::calendar::start_of(engine::calendar::local_date(chrono::Utc::now()) + chrono::Duration::days(1));
+        let tomorrow =
+            engine::calendar::start_of(engine::calendar::local_date(chrono::Utc::now()) + chrono::Duration::days(1));
         let slot = |h: i64| json!({ "startsAt": (tomorrow + chrono::Duration::hours(h)).to_rfc3339(), "endsAt": (tomorrow + chrono::Duration::hours(h + 1)).to_rfc3339(), "capacity": 1 });
         let publish = "mutation($s: [SlotInput!]!) { publishSlots(service: \"JY-XK-0006\", office: \"410102001\", slots: $s) { id placesLeft } }";
         let (code, _) = api.refused(&outsider, publish, json!({ "s": [slot(9)] })).await;
         assert_eq!(code, "FORBIDDEN", "{n}: another city's reviewer publishes nothing here");
         let slots = api.ok(&reviewer, publish, json!({ "s": [slot(9), slot(10)] })).await;
-        let (first, second) = (slots[0]["id"].as_str().unwrap().to_owned(), slots[1]["id"].as_str().unwrap().to_owned());
+        let (first, second) =
+            (slots[0]["id"].as_str().unwrap().to_owned(), slots[1]["id"].as_str().unwrap().to_owned());
         let listed = api
             .call(None, "{ slots(service: \"JY-XK-0006\", office: \"410102001\") { id placesLeft } }", json!({}))
             .await;
@@ -388,7 +431,12 @@ async fn booking_the_teacher_credential_visit_one_wins_the_last_place_over_http(
         assert_eq!(left, json!([{ "placesLeft": 0 }, { "placesLeft": 0 }]), "{n}: no overbooking");
         // The winner cancels: the place is free again.
         let winner = 1 - loser;
-        api.ok(&teachers[winner], "mutation($c: String!) { cancelBooking(caseId: $c) { id } }", json!({ "c": cases[winner] })).await;
+        api.ok(
+            &teachers[winner],
+            "mutation($c: String!) { cancelBooking(caseId: $c) { id } }",
+            json!({ "c": cases[winner] }),
+        )
+        .await;
         let left = api.call(None, places, json!({})).await["data"]["slots"].clone();
         assert_eq!(left, json!([{ "placesLeft": 1 }, { "placesLeft": 0 }]), "{n}");
 
@@ -397,7 +445,8 @@ async fn booking_the_teacher_credential_visit_one_wins_the_last_place_over_http(
         let no_show = "mutation($c: String!) { recordNoShow(caseId: $c) { id } }";
         let (early, _) = api.refused(&reviewer, no_show, json!({ "c": cases[loser] })).await;
         assert_eq!(early, "INVALID_TRANSITION", "{n}");
-        let visit = "mutation($c: String!) { recordVisit(caseId: $c, purpose: \"现场确认\") { visits booking { slotId } } }";
+        let visit =
+            "mutation($c: String!) { recordVisit(caseId: $c, purpose: \"现场确认\") { visits booking { slotId } } }";
         let c = api.ok(&reviewer, visit, json!({ "c": cases[loser] })).await;
         assert_eq!(c, json!({ "visits": 1, "booking": null }), "{n}");
         let (used, _) = api.refused(&teachers[loser], book, json!({ "c": cases[loser], "s": first })).await;

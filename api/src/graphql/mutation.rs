@@ -150,6 +150,8 @@ impl CaseMutation {
 
     /// 申请: submit an application. Retrying with the same `idempotencyKey` returns the first
     /// case instead of making a second one.
+    // Each argument is one of the mutation's GraphQL arguments.
+    #[allow(clippy::too_many_arguments)]
     async fn submit_case(
         &self,
         ctx: &Context<'_>,

@@ -217,12 +217,8 @@ impl ReformMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The draft (its id, the tracking number).")] case_id: String,
-        #[graphql(desc = "The form, when you change it; the draft's otherwise.")] form: Option<
-            Json<serde_json::Value>,
-        >,
-        #[graphql(default, desc = "Materials added or replaced, each an uploaded file.")] materials: Vec<
-            MaterialInput,
-        >,
+        #[graphql(desc = "The form, when you change it; the draft's otherwise.")] form: Option<Json<serde_json::Value>>,
+        #[graphql(default, desc = "Materials added or replaced, each an uploaded file.")] materials: Vec<MaterialInput>,
         #[graphql(default, desc = "告知承诺: materials replaced by signing their commitment.")] commitments: Vec<
             String,
         >,
@@ -257,7 +253,8 @@ impl ReformMutation {
         let viewer = who.clone();
         let guard = Guard(std::sync::Arc::new(move |state, service| policy::may_object(&viewer, state, service)));
         let now = Utc::now();
-        let request = Request { guard: Some(guard), ..Request::new(case_id, actor, Command::LodgeObjection { text }, now) };
+        let request =
+            Request { guard: Some(guard), ..Request::new(case_id, actor, Command::LodgeObjection { text }, now) };
         s.execute(&request).await.map_err(from_store)?;
         Ok(ObjectionReceipt { notice, received_at: now })
     }
@@ -321,7 +318,8 @@ impl ReformMutation {
             }
             new.push(NewSlot { starts_at: s.starts_at, ends_at: s.ends_at, capacity: s.capacity });
         }
-        let done = store(ctx).publish_slots(&service, office_code.as_str(), &new, &actor.user).await.map_err(from_store)?;
+        let done =
+            store(ctx).publish_slots(&service, office_code.as_str(), &new, &actor.user).await.map_err(from_store)?;
         Ok(done.into_iter().map(Into::into).collect())
     }
 }

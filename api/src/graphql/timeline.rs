@@ -50,7 +50,11 @@ fn action_label(service: &Service, step: &str, action: &str) -> String {
     match service.step(step).map(|s| &s.kind) {
         // A committee's task ends with the tally, not with anyone's ballot.
         Some(StepKind::Committee(_)) => {
-            if action == engine::case::committee::APPROVE { "表决通过".into() } else { "表决未通过".into() }
+            if action == engine::case::committee::APPROVE {
+                "表决通过".into()
+            } else {
+                "表决未通过".into()
+            }
         }
         _ => label.unwrap_or_else(|| action.to_owned()),
     }

@@ -274,8 +274,8 @@ impl CaseView {
         let state = &self.state;
         let missing: Vec<String> =
             engine::case::materials::missing(&self.service, state, &state.materials, &state.commitments)
-            .map(|m| m.into_iter().map(|m| m.code.clone()).collect())
-            .unwrap_or_default();
+                .map(|m| m.into_iter().map(|m| m.code.clone()).collect())
+                .unwrap_or_default();
         self.service
             .spec
             .materials

@@ -144,14 +144,18 @@ impl Store {
     /// # Errors
     /// The database fails.
     pub async fn slot(&self, id: &str) -> Result<Option<Slot>, StoreError> {
-        let row = one(&self.db, &format!("SELECT {COLUMNS} FROM slots WHERE id = $1"), vec![id.to_owned().into()]).await?;
+        let row =
+            one(&self.db, &format!("SELECT {COLUMNS} FROM slots WHERE id = $1"), vec![id.to_owned().into()]).await?;
         row.as_ref().map(slot).transpose()
     }
 
     /// Takes a place in a slot, or refuses when none is left.
     pub(super) async fn take_place(&self, w: &mut Writes<'_>, slot: &str) -> Result<(), StoreError> {
         let done = w
-            .now("UPDATE slots SET booked = booked + 1 WHERE id = $1 AND booked < capacity", vec![slot.to_owned().into()])
+            .now(
+                "UPDATE slots SET booked = booked + 1 WHERE id = $1 AND booked < capacity",
+                vec![slot.to_owned().into()],
+            )
             .await?;
         if done.rows_affected() == 1 { Ok(()) } else { Err(EngineError::SlotFull(slot.to_owned()).into()) }
     }

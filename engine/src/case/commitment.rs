@@ -46,8 +46,8 @@ impl Tx<'_> {
     pub(super) fn check_commitments(&self, codes: &[String]) -> Result<(), EngineError> {
         let spec = &self.service.spec;
         for code in codes {
-            let allowed = spec.commitment.is_some()
-                && spec.materials.iter().any(|m| &m.code == code && m.commitment.is_some());
+            let allowed =
+                spec.commitment.is_some() && spec.materials.iter().any(|m| &m.code == code && m.commitment.is_some());
             if !allowed {
                 return Err(EngineError::NoCommitment(code.clone()));
             }
@@ -124,7 +124,10 @@ impl Tx<'_> {
 /// A text output of a built-in task, empty when not given.
 pub(super) fn text(data: &serde_json::Map<String, serde_json::Value>, name: &str) -> Result<String, EngineError> {
     if let Some((other, _)) = data.iter().find(|(k, _)| k.as_str() != name) {
-        return Err(EngineError::BadData { field: format!("data.{other}"), message: "not an output of this step".into() });
+        return Err(EngineError::BadData {
+            field: format!("data.{other}"),
+            message: "not an output of this step".into(),
+        });
     }
     match data.get(name) {
         None => Ok(String::new()),

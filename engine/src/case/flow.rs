@@ -82,7 +82,10 @@ impl<'a> Tx<'a> {
         };
         let warn_percent = spec.warn_at_percent.unwrap_or(self.service.spec.sla.warn_at_percent);
         let clock = match spec.limit {
-            Some(limit) => Some(Clock::start(ClockStart { limit, anchor: self.now(), warn_percent, counting: self.service.spec.pause_counting }, self.calendar())?),
+            Some(limit) => Some(Clock::start(
+                ClockStart { limit, anchor: self.now(), warn_percent, counting: self.service.spec.pause_counting },
+                self.calendar(),
+            )?),
             None => None,
         };
         let task = Task {

@@ -123,7 +123,10 @@ impl Tx<'_> {
 
     /// The instant a limit counted from `from` runs out.
     pub(super) fn due_after(&self, limit: Limit, from: DateTime<Utc>) -> Result<DateTime<Utc>, EngineError> {
-        let clock = Clock::start(ClockStart { limit, anchor: from, warn_percent: 100, counting: self.service.spec.pause_counting }, self.calendar())?;
+        let clock = Clock::start(
+            ClockStart { limit, anchor: from, warn_percent: 100, counting: self.service.spec.pause_counting },
+            self.calendar(),
+        )?;
         Ok(clock.deadline.unwrap_or(from))
     }
 

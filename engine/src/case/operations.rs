@@ -138,7 +138,8 @@ pub fn operations(
     offer(OperationKind::ExtendDeadline, None, None, Command::ExtendDeadline { amount: 1, reason: "-".into() }, false);
     offer(OperationKind::RecordVisit, None, None, Command::RecordVisit { purpose: "-".to_owned() }, false);
     offer(OperationKind::Rate, None, None, Command::RateCase { score: 0, comment: String::new() }, true);
-    let draft = Command::SubmitDraft { form: None, materials: std::collections::BTreeMap::new(), commitments: Vec::new() };
+    let draft =
+        Command::SubmitDraft { form: None, materials: std::collections::BTreeMap::new(), commitments: Vec::new() };
     offer(OperationKind::SubmitDraft, None, None, draft, false);
     offer(OperationKind::CancelBooking, None, None, Command::CancelBooking, false);
     offer(OperationKind::RecordNoShow, None, None, Command::RecordNoShow, false);

@@ -19,7 +19,8 @@ pub fn public_status(service: &Service, state: &CaseState) -> String {
         Status::Paused => "特别程序（暂停计时）".to_owned(),
         Status::AwaitingMaterials => "待补交容缺材料".to_owned(),
         Status::InProgress => {
-            let publicity = state.publicity.as_ref().filter(|p| !p.ended || p.objections.iter().any(|o| o.answer.is_none()));
+            let publicity =
+                state.publicity.as_ref().filter(|p| !p.ended || p.objections.iter().any(|o| o.answer.is_none()));
             let open = publicity
                 .map(|p| p.step.clone())
                 .or_else(|| state.tasks.values().next().map(|t| t.step.clone()))

@@ -132,7 +132,8 @@ impl Service {
     #[must_use]
     pub fn task_actions(&self, id: &str) -> (Vec<ActionSpec>, BTreeMap<String, OutputType>) {
         use crate::case::{commitment, committee, pre_review, publicity, state as s};
-        let action = |code: &str, label: &str| ActionSpec { action: code.into(), label: label.into(), next: String::new() };
+        let action =
+            |code: &str, label: &str| ActionSpec { action: code.into(), label: label.into(), next: String::new() };
         let text = |name: &str| BTreeMap::from([(name.to_owned(), OutputType::String)]);
         match id {
             s::FOLLOW_UP_STEP => (vec![action(s::FOLLOW_UP_CLOSE, s::FOLLOW_UP_CLOSE_LABEL)], text("note")),

@@ -325,7 +325,10 @@ impl<'a> Checker<'a> {
                 }
                 for (name, share) in [("quorum", c.quorum), ("pass", c.pass)] {
                     if share.denominator == 0 || share.numerator > share.denominator {
-                        self.problem(format!("{path}.{name}"), "a share is numerator/denominator with 0 < d and n <= d");
+                        self.problem(
+                            format!("{path}.{name}"),
+                            "a share is numerator/denominator with 0 < d and n <= d",
+                        );
                     }
                 }
             }
