@@ -75,10 +75,58 @@ pub struct MaterialGuide {
     pub deferrable_within: Option<LimitView>,
     /// The e-licence it can be taken from instead of an upload (免提交).
     pub reusable_from: Option<String>,
+    /// 告知承诺: the commitment an applicant may sign instead of supplying it.
+    pub commitment: Option<String>,
     /// File types accepted (MIME types, read from the content).
     pub accepted_types: Vec<String>,
     /// Largest file accepted, in bytes.
     pub max_bytes: u64,
+}
+
+/// Who does something of a service, within what time.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct DutyView {
+    /// The role's Chinese name.
+    pub role_name: String,
+    /// Its limit.
+    pub limit: LimitView,
+}
+
+/// 预约: the one visit, booked in a slot the office publishes.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct BookingGuide {
+    /// What the visit is for, e.g. 现场确认.
+    pub purpose: String,
+    /// Who receives the visit.
+    pub role_name: String,
+}
+
+/// A 公示 step: what is published, for how long.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct PublicityGuide {
+    /// Title of the list.
+    pub list: String,
+    /// How long it stays up.
+    pub period: LimitView,
+    /// What the list shows of a case, and how masked.
+    pub shown: Vec<String>,
+}
+
+/// A committee step: its size and rule.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct CommitteeGuide {
+    /// Members.
+    pub members: u32,
+    /// The quorum in words, e.g. 出席委员不少于委员总数的2/3.
+    pub quorum: String,
+    /// The rule in words, e.g. 同意票不少于出席委员的2/3.
+    pub pass: String,
+}
+
+fn share_words(share: engine::definition::Share, of: &str, what: &str) -> String {
+    let (n, d) = (share.numerator, share.denominator);
+    let rel = if share.strictly { "超过" } else { "不少于" };
+    format!("{what}{rel}{of}的{n}/{d}")
 }
 
 /// An action a step offers, with the data it records.
@@ -228,6 +276,30 @@ impl StepGuide {
         actions_of(&self.service, &self.step().id).1
     }
 
+    /// 公示: what the step publishes, for how long.
+    async fn publicity(&self) -> Option<PublicityGuide> {
+        let StepKind::Publicity(p) = &self.step().kind else { return None };
+        let title = |f: &engine::definition::ShownField| {
+            let schema = self.service.spec.form.pointer(&format!("/properties/{}/title", f.field));
+            let name = f.title.clone().unwrap_or_else(|| schema.and_then(|t| t.as_str()).unwrap_or(&f.field).to_owned());
+            match f.mask {
+                engine::definition::Mask::None => name,
+                _ => format!("{name}（部分隐去）"),
+            }
+        };
+        Some(PublicityGuide { list: p.list.clone(), period: p.period.into(), shown: p.shown.iter().map(title).collect() })
+    }
+
+    /// A committee's size and rule.
+    async fn committee(&self) -> Option<CommitteeGuide> {
+        let StepKind::Committee(c) = &self.step().kind else { return None };
+        Some(CommitteeGuide {
+            members: c.members,
+            quorum: share_words(c.quorum, "委员总数", "出席委员"),
+            pass: share_words(c.pass, "出席委员", "同意票"),
+        })
+    }
+
     /// The steps this one leads to (actions, branches, the next step).
     async fn next(&self) -> Vec<String> {
         next_steps(self.step())
@@ -370,6 +442,7 @@ impl ServiceGuide {
                     .collect(),
                 deferrable_within: m.deferrable.as_ref().map(|d| d.within.into()),
                 reusable_from: m.reusable_from.clone(),
+                commitment: m.commitment.clone().filter(|_| self.0.spec.commitment.is_some()),
                 accepted_types: crate::store::ACCEPTED_TYPES.iter().map(|t| (*t).to_owned()).collect(),
                 max_bytes: crate::store::MAX_FILE,
             })
@@ -379,6 +452,31 @@ impl ServiceGuide {
     /// The steps in the definition's order.
     async fn steps(&self) -> Vec<StepGuide> {
         (0..self.0.spec.steps.len()).map(|index| StepGuide { service: self.0.clone(), index }).collect()
+    }
+
+    /// 告知承诺: who verifies an approval on commitment, within what time.
+    async fn commitment_verification(&self) -> Option<DutyView> {
+        let c = self.0.spec.commitment.as_ref()?;
+        Some(DutyView { role_name: role_name(&self.0, &c.role), limit: c.limit.into() })
+    }
+
+    /// 网上预审: who answers a draft, within what time.
+    async fn pre_review(&self) -> Option<DutyView> {
+        let p = self.0.spec.pre_review.as_ref()?;
+        let role = p.role.clone().unwrap_or_else(|| self.0.spec.intake_role.clone());
+        Some(DutyView { role_name: role_name(&self.0, &role), limit: p.limit.into() })
+    }
+
+    /// 预约: the one visit, booked in a published slot.
+    async fn booking(&self) -> Option<BookingGuide> {
+        let b = self.0.spec.booking.as_ref()?;
+        Some(BookingGuide { purpose: b.purpose.clone(), role_name: role_name(&self.0, &b.role) })
+    }
+
+    /// Whether a special procedure's time is left out in whole days (the law's way) or to
+    /// the second.
+    async fn pause_counting(&self) -> super::types::PauseCounting {
+        self.0.spec.pause_counting.into()
     }
 
     /// Special procedures a clerk may pause the clocks for; their time is not counted.

@@ -327,6 +327,17 @@ impl From<&engine::case::Event> for EventKind {
     }
 }
 
+/// How a special procedure's time is left out of the clocks.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "engine::definition::PauseCounting")]
+pub enum PauseCounting {
+    /// Whole days (民法典 arts. 201-203): the day it starts counts as used, counting resumes
+    /// the day after it ends, a deadline is the end of a working day.
+    WholeDays,
+    /// To the second.
+    Exact,
+}
+
 /// The kind of a step.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 pub enum StepKind {

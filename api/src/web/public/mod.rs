@@ -171,8 +171,39 @@ struct Material {
     any_of: Vec<Vec<Document>>,
     deferrable_within: Option<Limit>,
     reusable_from: Option<String>,
+    commitment: Option<String>,
     accepted_types: Vec<String>,
     max_bytes: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Duty {
+    role_name: String,
+    limit: Limit,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BookingRule {
+    purpose: String,
+    role_name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PublicityRule {
+    list: String,
+    period: Limit,
+    shown: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CommitteeRule {
+    members: u32,
+    quorum: String,
+    pass: String,
 }
 
 #[derive(Deserialize)]
@@ -192,6 +223,8 @@ struct Step {
     special_procedure: bool,
     merges: Vec<Named>,
     next: Vec<String>,
+    publicity: Option<PublicityRule>,
+    committee: Option<CommitteeRule>,
 }
 
 #[derive(Deserialize)]
@@ -212,13 +245,20 @@ struct Guide {
     materials: Vec<Material>,
     steps: Vec<Step>,
     special_procedures: Vec<Named>,
+    commitment_verification: Option<Duty>,
+    pre_review: Option<Duty>,
+    booking: Option<BookingRule>,
+    pause_counting: String,
 }
 
 const GUIDE: &str = "query($code: String!) { service(code: $code) { code name category legalBasis onlineLevel \
     maxVisits fees { name amount basis } legalLimit { text } promisedLimit { text } extensionLimit { text } \
     clockAnchor batches { name opens closes } materials { name required requiredWhen anyOf { name } \
-    deferrableWithin { text } reusableFrom acceptedTypes maxBytes } steps { id name kind roleName \
-    limit { text } specialProcedure merges { name } next } specialProcedures { name } } }";
+    deferrableWithin { text } reusableFrom commitment acceptedTypes maxBytes } steps { id name kind roleName \
+    limit { text } specialProcedure merges { name } next publicity { list period { text } shown } \
+    committee { members quorum pass } } specialProcedures { name } \
+    commitmentVerification { roleName limit { text } } preReview { roleName limit { text } } \
+    booking { purpose roleName } pauseCounting } }";
 
 /// A material as the guide lists it.
 pub struct MaterialLine {
@@ -227,6 +267,7 @@ pub struct MaterialLine {
     alternatives: Vec<String>,
     deferrable: Option<String>,
     reuse: Option<String>,
+    commitment: Option<String>,
     files: String,
 }
 
@@ -258,6 +299,10 @@ struct GuidePage {
     steps: Vec<StepLine>,
     diagram: String,
     procedures: Vec<String>,
+    /// How a procedure's time is left out, in words.
+    counting: &'static str,
+    /// The reforms this service offers, each a sentence.
+    reforms: Vec<String>,
 }
 
 /// When a material is required, in words: 必须提交, 按需提交, or the condition's own words.
@@ -309,6 +354,17 @@ pub async fn guide(State(app): State<App>, mut visit: Visit, Path(code): Path<St
             if s.special_procedure {
                 notes.push("特别程序，所需时间不计入办理时限".to_owned());
             }
+            if let Some(p) = &s.publicity {
+                notes.push(format!(
+                    "在“{}”中公示{}，公示内容：{}；公示期内可提出异议",
+                    p.list,
+                    p.period.text,
+                    p.shown.join("、")
+                ));
+            }
+            if let Some(c) = &s.committee {
+                notes.push(format!("委员会 {} 人表决，{}，{}；与申请人有利害关系的委员回避", c.members, c.quorum, c.pass));
+            }
             StepLine {
                 name: s.name.clone(),
                 who: s.role_name.clone().unwrap_or_else(|| if s.kind == "END" { String::new() } else { "系统".into() }),
@@ -330,9 +386,29 @@ pub async fn guide(State(app): State<App>, mut visit: Visit, Path(code): Path<St
                 .collect(),
             deferrable: m.deferrable_within.as_ref().map(|l| format!("可容缺受理，{}内补齐", l.text)),
             reuse: m.reusable_from.as_ref().map(|r| format!("已有{r}的，可直接调用电子证照，无需再交")),
+            commitment: m.commitment.clone(),
             files: files_text(&m.accepted_types, m.max_bytes),
         })
         .collect();
+    let mut reforms = Vec::new();
+    if let Some(p) = &g.pre_review {
+        reforms.push(format!(
+            "网上预审：正式申请前可先提交草稿，由{}在{}内一次性答复意见；预审不计入办理时限，答复后可直接转为正式申请，无需重新填写。",
+            p.role_name, p.limit.text
+        ));
+    }
+    if let Some(v) = &g.commitment_verification {
+        reforms.push(format!(
+            "告知承诺：标注“可告知承诺”的材料，可签署承诺书代替提交；准予后由{}在{}内核查，承诺不实的将撤销许可并记入信用记录。",
+            v.role_name, v.limit.text
+        ));
+    }
+    if let Some(b) = &g.booking {
+        reforms.push(format!(
+            "预约办理：{}需到现场一次，请在线预约时段，可改约或取消；由{}接待。预约未到不计入到现场次数。",
+            b.purpose, b.role_name
+        ));
+    }
     let title = format!("{} 办事指南", g.name);
     let page = GuidePage {
         c: visit.chrome(&title),
@@ -353,6 +429,12 @@ pub async fn guide(State(app): State<App>, mut visit: Visit, Path(code): Path<St
         steps,
         diagram,
         procedures: g.special_procedures.into_iter().map(|p| p.name).collect(),
+        counting: if g.pause_counting == "EXACT" {
+            "按实际时长扣除"
+        } else {
+            "按整日扣除：开始当日计入办理时限，结束次日起继续计算"
+        },
+        reforms,
         code: g.code,
         name: g.name,
         category: g.category,
