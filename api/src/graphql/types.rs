@@ -144,6 +144,8 @@ pub enum Operation {
     Rate,
     /// `submitDraft` (网上预审后正式提交).
     SubmitDraft,
+    /// `bookVisit` (预约到现场).
+    BookVisit,
     /// `cancelBooking` (取消预约).
     CancelBooking,
     /// `recordNoShow` (登记预约未到).

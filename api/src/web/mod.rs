@@ -27,6 +27,7 @@ pub mod diagram;
 pub mod oidc;
 pub mod public;
 pub mod qr;
+pub mod reforms;
 pub mod session;
 pub mod signin;
 
@@ -258,6 +259,9 @@ pub fn routes() -> Router<App> {
         .route("/my/cases/{id}/supply", post(applicant::cases::supply).layer(DefaultBodyLimit::max(UPLOADS)))
         .route("/my/cases/{id}/withdraw", post(applicant::cases::withdraw))
         .route("/my/cases/{id}/rate", post(applicant::cases::rate))
+        .route("/my/cases/{id}/book", post(applicant::cases::book))
+        .route("/my/cases/{id}/cancel-booking", post(applicant::cases::cancel_booking))
+        .route("/my/cases/{id}/formal", post(applicant::cases::formal).layer(DefaultBodyLimit::max(UPLOADS)))
         .route("/my/cases/{id}/licence/{number}", get(applicant::cases::licence))
         .route("/work", get(clerk::queue::queue))
         .route("/work/claim", post(clerk::queue::claim))
@@ -301,7 +305,7 @@ pub fn day(rfc3339: &str) -> String {
     china(rfc3339).map_or_else(|| rfc3339.to_owned(), |t| t.format("%Y年%-m月%-d日").to_string())
 }
 
-fn china(rfc3339: &str) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+pub(crate) fn china(rfc3339: &str) -> Option<chrono::DateTime<chrono::FixedOffset>> {
     let offset = chrono::FixedOffset::east_opt(8 * 3600)?;
     chrono::DateTime::parse_from_rfc3339(rfc3339).ok().map(|t| t.with_timezone(&offset))
 }

@@ -42,6 +42,8 @@ pub enum OperationKind {
     Rate,
     /// 网上预审 done: make the draft the application (`submitDraft`).
     SubmitDraft,
+    /// 预约 a visit slot (`bookVisit`).
+    BookVisit,
     /// 取消预约 (`cancelBooking`).
     CancelBooking,
     /// 登记预约未到 (`recordNoShow`).
@@ -67,6 +69,7 @@ impl OperationKind {
             Self::RecordVisit => "登记到现场",
             Self::Rate => "评价",
             Self::SubmitDraft => "正式提交申请",
+            Self::BookVisit => "预约到现场",
             Self::CancelBooking => "取消预约",
             Self::RecordNoShow => "登记预约未到",
         }
@@ -141,6 +144,16 @@ pub fn operations(
     let draft =
         Command::SubmitDraft { form: None, materials: std::collections::BTreeMap::new(), commitments: Vec::new() };
     offer(OperationKind::SubmitDraft, None, None, draft, false);
+    // A slot of this case's service and office a year ahead: offered when a booking (or a
+    // move) would be taken at all; which slots have places is the runtime's.
+    let slot = super::booking::Booking {
+        slot: "\0".to_owned(),
+        service: state.service.clone(),
+        office: state.office.clone(),
+        starts_at: now + chrono::Duration::days(365),
+        ends_at: now + chrono::Duration::days(365) + chrono::Duration::hours(1),
+    };
+    offer(OperationKind::BookVisit, None, None, Command::BookVisit { slot }, false);
     offer(OperationKind::CancelBooking, None, None, Command::CancelBooking, false);
     offer(OperationKind::RecordNoShow, None, None, Command::RecordNoShow, false);
     out

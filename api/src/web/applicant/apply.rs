@@ -52,8 +52,15 @@ struct Material {
     any_of: Vec<Vec<Document>>,
     deferrable_within: Option<Limit>,
     reusable_from: Option<String>,
+    commitment: Option<String>,
     accepted_types: Vec<String>,
     max_bytes: u64,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(rename_all = "camelCase")]
+struct Duty {
+    limit: Limit,
 }
 
 #[derive(Deserialize, Clone)]
@@ -63,11 +70,25 @@ struct Service {
     name: String,
     form_fields: Vec<FormField>,
     materials: Vec<Material>,
+    pre_review: Option<Duty>,
 }
 
 const SERVICE: &str = "query($code: String!) { service(code: $code) { code name formFields { name title \
     description type format choices required } materials { code name required requiredWhen \
-    anyOf { code name } deferrableWithin { text } reusableFrom acceptedTypes maxBytes } } }";
+    anyOf { code name } deferrableWithin { text } reusableFrom commitment acceptedTypes maxBytes } \
+    preReview { limit { text } } } }";
+
+/// The materials the applicant chose to replace by a commitment (`commit.<code>`), of
+/// those the service lets a commitment replace.
+fn committed(service: &Service, fields: &[(String, String)]) -> Vec<String> {
+    service
+        .materials
+        .iter()
+        .filter(|m| m.commitment.is_some())
+        .filter(|m| fields.iter().any(|(k, v)| *k == format!("commit.{}", m.code) && v == "1"))
+        .map(|m| m.code.clone())
+        .collect()
+}
 
 async fn service(app: &App, code: &str) -> Result<Service, Failure> {
     #[derive(Deserialize)]
@@ -101,6 +122,10 @@ pub struct Slot {
 
 /// A material with its file inputs.
 pub struct MaterialInput {
+    code: String,
+    /// The commitment that may replace it (告知承诺), and whether it was chosen.
+    commitment: Option<String>,
+    committed: bool,
     name: String,
     when: String,
     note: String,
@@ -138,6 +163,10 @@ struct ReviewPage {
     absent: Vec<String>,
     hidden: Vec<(String, String)>,
     key: String,
+    /// Materials replaced by a signed commitment: name, commitment.
+    commitments: Vec<(String, String)>,
+    /// 网上预审 is offered, answered within this limit.
+    pre_review: Option<String>,
 }
 
 fn kind_of(f: &FormField) -> (&'static str, &'static str, Option<String>) {
@@ -192,7 +221,12 @@ fn slots_of(m: &Material) -> Vec<Document> {
     }
 }
 
-fn materials(service: &Service, kept: &[(String, String, String)], errors: &[(String, String)]) -> Vec<MaterialInput> {
+fn materials(
+    service: &Service,
+    kept: &[(String, String, String)],
+    errors: &[(String, String)],
+    chosen: &[String],
+) -> Vec<MaterialInput> {
     service
         .materials
         .iter()
@@ -205,6 +239,9 @@ fn materials(service: &Service, kept: &[(String, String, String)], errors: &[(St
                 note.push(format!("已有{r}的可不上传，由工作人员调用电子证照"));
             }
             MaterialInput {
+                code: m.code.clone(),
+                commitment: m.commitment.clone(),
+                committed: chosen.contains(&m.code),
                 name: m.name.clone(),
                 when: crate::web::public::when_required(m.required_when.as_deref(), m.required),
                 note: note.join("；"),
@@ -247,7 +284,7 @@ pub async fn form(State(app): State<App>, mut visit: Visit, Path(code): Path<Str
     let page = ApplyPage {
         c: visit.chrome(&format!("申请：{}", service.name)),
         fields: fields(&service, &values, &[]),
-        materials: materials(&service, &[], &[]),
+        materials: materials(&service, &[], &[], &[]),
         code: service.code.clone(),
         name: service.name.clone(),
         errors: Vec::new(),
@@ -374,7 +411,7 @@ pub async fn review(State(app): State<App>, visit: Visit, Path(code): Path<Strin
         let page = ApplyPage {
             c: visit.chrome(&title),
             fields: fields(&service, &values, &problems),
-            materials: materials(&service, &kept, &file_errors),
+            materials: materials(&service, &kept, &file_errors, &committed(&service, &posted.fields)),
             code: service.code.clone(),
             name: service.name.clone(),
             errors,
@@ -398,9 +435,15 @@ pub async fn review(State(app): State<App>, visit: Visit, Path(code): Path<Strin
             Some(Reviewed { title: f.title.clone(), value })
         })
         .collect();
+    let chosen = committed(&service, &posted.fields);
     let mut attached = Vec::new();
     let mut absent = Vec::new();
+    let mut commitments = Vec::new();
     for m in &service.materials {
+        if let (true, Some(text)) = (chosen.contains(&m.code), &m.commitment) {
+            commitments.push((m.name.clone(), text.clone()));
+            continue;
+        }
         let here: Vec<&(String, String, String)> =
             kept.iter().filter(|(c, _, _)| slots_of(m).iter().any(|d| &d.code == c)).collect();
         if here.is_empty() {
@@ -414,6 +457,7 @@ pub async fn review(State(app): State<App>, visit: Visit, Path(code): Path<Strin
     }
     let mut hidden = values;
     hidden.extend(kept.iter().map(|(c, sha, name)| (format!("kept.{c}"), format!("{sha}:{name}"))));
+    hidden.extend(chosen.iter().map(|c| (format!("commit.{c}"), "1".to_owned())));
     let page = ReviewPage {
         c: visit.chrome(&format!("核对申请：{}", service.name)),
         code: service.code.clone(),
@@ -423,6 +467,8 @@ pub async fn review(State(app): State<App>, visit: Visit, Path(code): Path<Strin
         absent,
         hidden,
         key: crate::web::session::random_token(),
+        commitments,
+        pre_review: service.pre_review.as_ref().map(|p| p.limit.text.clone()),
     };
     visit.render(StatusCode::OK, &page)
 }
@@ -449,6 +495,8 @@ pub async fn submit(
         .map(|(code, sha, name)| json!({ "code": code, "sha256": sha, "fileName": name }))
         .collect();
     let key = posted.get("key").filter(|k| !k.is_empty()).map(|k| format!("web:{k}"));
+    let commitments = committed(&service, &posted.fields);
+    let draft = posted.get("draft") == Some("1");
     #[derive(Deserialize)]
     #[serde(rename_all = "camelCase")]
     struct Case {
@@ -460,9 +508,10 @@ pub async fn submit(
     struct Data {
         submit_case: Case,
     }
-    let doc = "mutation($service: String!, $form: JSON!, $materials: [MaterialInput!]!, $key: String) { \
-               submitCase(service: $service, form: $form, materials: $materials, idempotencyKey: $key) { id queryCode } }";
-    let vars = json!({ "service": code, "form": form, "materials": cited, "key": key });
+    let doc = "mutation($service: String!, $form: JSON!, $materials: [MaterialInput!]!, $key: String, \
+               $commitments: [String!]!, $draft: Boolean!) { submitCase(service: $service, form: $form, \
+               materials: $materials, idempotencyKey: $key, commitments: $commitments, draft: $draft) { id queryCode } }";
+    let vars = json!({ "service": code, "form": form, "materials": cited, "key": key, "commitments": commitments, "draft": draft });
     match app.client().run::<Data>(Some(&who), doc, vars).await {
         Ok(d) => {
             if let Some(q) = d.submit_case.query_code {
@@ -475,7 +524,7 @@ pub async fn submit(
             let page = ApplyPage {
                 c: visit.chrome(&format!("申请：{}（有需要修改之处）", service.name)),
                 fields: fields(&service, &posted.fields, &f.fields),
-                materials: materials(&service, &kept_of(&posted), &[]),
+                materials: materials(&service, &kept_of(&posted), &[], &committed(&service, &posted.fields)),
                 code: service.code.clone(),
                 name: service.name.clone(),
                 errors: f.fields.iter().map(|(k, m)| (k.replacen("form.", "f.", 1), m.clone())).collect(),

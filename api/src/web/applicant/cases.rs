@@ -11,6 +11,7 @@ use serde_json::json;
 
 use super::Posted;
 use crate::http::App;
+use crate::web::reforms::{Block, CaseReforms, slot_words};
 use crate::web::client::Failure;
 use crate::web::session::Visit;
 use crate::web::{Chrome, day, qr, when};
@@ -119,6 +120,7 @@ struct SuppliedFile {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Material {
+    code: String,
     name: String,
     status: String,
     files: Vec<SuppliedFile>,
@@ -191,22 +193,52 @@ struct Case {
     rating: Option<Rating>,
     timeline: Vec<Entry>,
     certificates: Vec<Certificate>,
+    office: String,
+    #[serde(flatten)]
+    reforms: CaseReforms,
+    /// Slots with places, when the case may book its visit (read after the case).
+    #[serde(skip)]
+    slots: Vec<Slot>,
 }
 
-const CASE: &str = "query($id: String!) { case(id: $id) { id service serviceName version status publicStatus outcome \
-    receivedAt concludedAt clocks { legal { ...clock } promised { ...clock } pausedFor } operations { operation } \
-    materials { name status files { fileName url } deferredUntil } \
-    corrections { at answered items { material materialName note } } formData { title value } \
-    rating { label comment } timeline { at role what } certificates { number body issuedAt } } } \
-    fragment clock on ClockView { limit { text } remainingDays deadline pausedSince extendedBy levelLabel }";
+#[derive(Deserialize, Clone)]
+#[serde(rename_all = "camelCase")]
+struct Slot {
+    id: String,
+    starts_at: String,
+    ends_at: String,
+    places_left: u32,
+}
+
+fn case_doc() -> String {
+    format!(
+        "query($id: String!) {{ case(id: $id) {{ id service serviceName version status publicStatus outcome office \
+        receivedAt concludedAt clocks {{ legal {{ ...clock }} promised {{ ...clock }} pausedFor }} operations {{ operation }} \
+        materials {{ code name status files {{ fileName url }} deferredUntil }} \
+        corrections {{ at answered items {{ material materialName note }} }} formData {{ title value }} \
+        rating {{ label comment }} timeline {{ at role what }} certificates {{ number body issuedAt }} {} }} }} \
+        fragment clock on ClockView {{ limit {{ text }} remainingDays deadline pausedSince extendedBy levelLabel }}",
+        crate::web::reforms::FIELDS
+    )
+}
 
 async fn load(app: &App, visit: &Visit, id: &str) -> Result<Case, Failure> {
     #[derive(Deserialize)]
     struct Data {
         case: Case,
     }
+    #[derive(Deserialize)]
+    struct Slots {
+        slots: Vec<Slot>,
+    }
     let who = visit.claims();
-    app.client().run::<Data>(who.as_ref(), CASE, json!({ "id": id })).await.map(|d| d.case)
+    let mut case = app.client().run::<Data>(who.as_ref(), &case_doc(), json!({ "id": id })).await?.case;
+    if case.operations.iter().any(|o| o.operation == "BOOK_VISIT") {
+        let doc = "query($s: String!, $o: String!) { slots(service: $s, office: $o) { id startsAt endsAt placesLeft } }";
+        let vars = json!({ "s": case.service, "o": case.office });
+        case.slots = app.client().run::<Slots>(None, doc, vars).await?.slots;
+    }
+    Ok(case)
 }
 
 /// A clock as the case page shows it.
@@ -282,6 +314,15 @@ struct CasePage {
     reason: String,
     comment: String,
     score: u8,
+    reforms: Vec<Block>,
+    booked: Option<String>,
+    may_book: bool,
+    may_cancel_booking: bool,
+    /// Open slots: id, time in words, places left.
+    slots: Vec<(String, String, u32)>,
+    may_submit_draft: bool,
+    /// Materials still missing, which the formal submission may add: code, name.
+    missing: Vec<(String, String)>,
 }
 
 fn tone(outcome: Option<&str>, status: &str) -> &'static str {
@@ -332,6 +373,7 @@ fn case_page(visit: &mut Visit, c: Case, errors: Vec<(String, String)>, typed: &
                     format!("容缺受理，请于 {} 前补交", m.deferred_until.as_deref().map(day).unwrap_or_default())
                 }
                 "MISSING" => "尚未提交".to_owned(),
+                "COMMITTED" => "已签署告知承诺".to_owned(),
                 _ => "无需提交".to_owned(),
             },
             files: m.files.iter().map(|f| (f.file_name.clone(), f.url.clone())).collect(),
@@ -350,6 +392,18 @@ fn case_page(visit: &mut Visit, c: Case, errors: Vec<(String, String)>, typed: &
         asked_other,
         asked_at: open.map(|n| when(&n.at)).unwrap_or_default(),
         may_supply: has("SUPPLY_MATERIALS"),
+        reforms: c.reforms.blocks(),
+        booked: c.reforms.booked(),
+        may_book: has("BOOK_VISIT"),
+        may_cancel_booking: has("CANCEL_BOOKING"),
+        slots: c
+            .slots
+            .iter()
+            .filter(|s| s.places_left > 0)
+            .map(|s| (s.id.clone(), slot_words(&s.starts_at, &s.ends_at), s.places_left))
+            .collect(),
+        may_submit_draft: has("SUBMIT_DRAFT"),
+        missing: c.materials.iter().filter(|m| m.status == "MISSING").map(|m| (m.code.clone(), m.name.clone())).collect(),
         may_withdraw: has("WITHDRAW"),
         may_rate: has("RATE"),
         rating: c
@@ -613,4 +667,77 @@ pub async fn licence(
         link,
     };
     visit.render(StatusCode::OK, &page)
+}
+
+/// `POST /my/cases/{id}/book`: 预约 the visit in a slot, or move the booking to it.
+pub async fn book(
+    State(app): State<App>,
+    visit: Visit,
+    Path(id): Path<String>,
+    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    let (visit, who) = match visit.gate(&fields, &format!("/my/cases/{id}"), |k| k != "csrf") {
+        Ok(v) => v,
+        Err(answer) => return *answer,
+    };
+    let posted = Posted { fields, files: Vec::new() };
+    let slot = posted.get("slot").unwrap_or_default().trim().to_owned();
+    if slot.is_empty() {
+        return again(&app, visit, &id, vec![("slot".into(), "请选择一个预约时段".into())], &posted).await;
+    }
+    let doc = "mutation($id: String!, $s: String!) { bookVisit(caseId: $id, slotId: $s) { id } }";
+    let result = app.client().run::<serde_json::Value>(Some(&who), doc, json!({ "id": id, "s": slot })).await;
+    after(&app, visit, &id, &posted, result, "已预约。请按预约时间携带材料原件到现场。", "slot").await
+}
+
+/// `POST /my/cases/{id}/cancel-booking`.
+pub async fn cancel_booking(
+    State(app): State<App>,
+    visit: Visit,
+    Path(id): Path<String>,
+    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    let (visit, who) = match visit.gate(&fields, &format!("/my/cases/{id}"), |k| k != "csrf") {
+        Ok(v) => v,
+        Err(answer) => return *answer,
+    };
+    let posted = Posted { fields, files: Vec::new() };
+    let doc = "mutation($id: String!) { cancelBooking(caseId: $id) { id } }";
+    let result = app.client().run::<serde_json::Value>(Some(&who), doc, json!({ "id": id })).await;
+    after(&app, visit, &id, &posted, result, "预约已取消。", "slot").await
+}
+
+/// `POST /my/cases/{id}/formal`: 网上预审 done, the draft becomes the application as it
+/// stands, with any missing files added now.
+pub async fn formal(State(app): State<App>, visit: Visit, Path(id): Path<String>, multipart: Multipart) -> Response {
+    let posted = match Posted::read(multipart).await {
+        Ok(p) => p,
+        Err(e) => {
+            return visit.problem(
+                StatusCode::BAD_REQUEST,
+                "提交不完整",
+                &format!("表单没有完整收到，请重新提交（{e}）。"),
+            );
+        }
+    };
+    let (visit, who) = match visit.gate(&posted.fields, &format!("/my/cases/{id}"), |_| false) {
+        Ok(v) => v,
+        Err(answer) => return *answer,
+    };
+    let mut errors = Vec::new();
+    let mut materials = Vec::new();
+    for (field, file_name, bytes) in &posted.files {
+        let Some(code) = field.strip_prefix("file.") else { continue };
+        match super::upload(&app, &who, file_name, bytes.clone()).await {
+            Ok(sha) => materials.push(json!({ "code": code, "sha256": sha, "fileName": file_name })),
+            Err(f) if f.code == "BAD_USER_INPUT" => errors.push((format!("file.{code}"), super::upload_words(&f))),
+            Err(f) => return visit.refused(&f),
+        }
+    }
+    if !errors.is_empty() {
+        return again(&app, visit, &id, errors, &posted).await;
+    }
+    let doc = "mutation($id: String!, $m: [MaterialInput!]!) { submitDraft(caseId: $id, materials: $m) { id } }";
+    let result = app.client().run::<serde_json::Value>(Some(&who), doc, json!({ "id": id, "m": materials })).await;
+    after(&app, visit, &id, &posted, result, "已正式提交申请，办理时限自受理之日起计算。", "formal").await
 }

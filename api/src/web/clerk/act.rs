@@ -139,6 +139,11 @@ pub async fn act(
             json!({ "c": id, "p": get("purpose") }),
             "已记录到现场。",
         ),
+        "no_show" => (
+            "mutation($c: String!) { recordNoShow(caseId: $c) { id } }",
+            json!({ "c": id }),
+            "已登记预约未到，申请人可重新预约。",
+        ),
         _ => return again(&app, visit, &id, "", "未知的操作".into(), typed).await,
     };
     match app.client().run::<serde_json::Value>(Some(&who), doc, vars).await {

@@ -173,6 +173,8 @@ pub(super) struct Case {
     pub(super) timeline: Vec<Entry>,
     completed_steps: Vec<String>,
     pub(super) certificates: Vec<Certificate>,
+    #[serde(flatten)]
+    reforms: crate::web::reforms::CaseReforms,
 }
 
 #[derive(Deserialize)]
@@ -207,15 +209,20 @@ pub(super) struct Guide {
     pub(super) extension_limit: Option<Limit>,
 }
 
-const CASE: &str = "query($id: String!) { case(id: $id) { id service serviceName version publicStatus office \
+fn case_doc() -> String {
+    format!(
+        "query($id: String!) {{ case(id: $id) {{ id service serviceName version publicStatus office \
     applicant outcome receivedAt acceptedAt concludedAt \
-    clocks { legal { ...clock } promised { ...clock } steps { stepName clock { ...clock } } pausedFor } \
-    tasks { id step stepName roleName claimedBy actions { code label } data { name type } } \
-    operations { operation label taskId procedure } \
-    materials { code name status files { fileName url } deferredUntil } \
-    corrections { at items { materialName note } } formData { title value } extensions { amount reason } \
-    timeline { at actor role what } completedSteps certificates { number issuedAt } } } \
-    fragment clock on ClockView { limit { text } usedDays remainingDays deadline pausedSince extendedBy levelLabel level }";
+    clocks {{ legal {{ ...clock }} promised {{ ...clock }} steps {{ stepName clock {{ ...clock }} }} pausedFor }} \
+    tasks {{ id step stepName roleName claimedBy actions {{ code label }} data {{ name type }} }} \
+    operations {{ operation label taskId procedure }} \
+    materials {{ code name status files {{ fileName url }} deferredUntil }} \
+    corrections {{ at items {{ materialName note }} }} formData {{ title value }} extensions {{ amount reason }} \
+    timeline {{ at actor role what }} completedSteps certificates {{ number issuedAt }} {} }} }} \
+    fragment clock on ClockView {{ limit {{ text }} usedDays remainingDays deadline pausedSince extendedBy levelLabel level }}",
+        crate::web::reforms::FIELDS
+    )
+}
 
 const GUIDE: &str = "query($code: String!) { service(code: $code) { steps { id name kind next } \
     materials { code deferrableWithin { text } } specialProcedures { code name } extensionLimit { text } } }";
@@ -231,7 +238,7 @@ pub(super) async fn load(app: &App, visit: &Visit, id: &str) -> Result<(Case, Gu
         service: Guide,
     }
     let who = visit.claims();
-    let case = app.client().run::<C>(who.as_ref(), CASE, json!({ "id": id })).await?.case;
+    let case = app.client().run::<C>(who.as_ref(), &case_doc(), json!({ "id": id })).await?.case;
     let guide = app.client().run::<G>(None, GUIDE, json!({ "code": case.service })).await?.service;
     Ok((case, guide))
 }
@@ -326,6 +333,8 @@ pub(super) struct CasePage {
     may_extend: bool,
     extension_limit: String,
     may_visit: bool,
+    may_no_show: bool,
+    reforms: Vec<crate::web::reforms::Block>,
     notices: Vec<(&'static str, &'static str)>,
     errors: HashMap<String, String>,
     typed: HashMap<String, String>,
@@ -468,6 +477,8 @@ pub(super) fn page(
         may_resume: has("RESUME_CLOCK"),
         may_extend: has("EXTEND_DEADLINE"),
         may_visit: has("RECORD_VISIT"),
+        may_no_show: has("RECORD_NO_SHOW"),
+        reforms: case.reforms.blocks(),
         extension_limit: guide.extension_limit.as_ref().map(|l| l.text.clone()).unwrap_or_default(),
         pauses,
         tasks,
