@@ -119,6 +119,13 @@ impl Browser {
         self.click(element).await;
     }
 
+    /// Clicks the first element matching `css` that changes the page in place (a checkbox,
+    /// a radio button, a disclosure), without waiting for a page to load.
+    pub async fn tick(&self, css: &str) {
+        let element = self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("no {css}: {e}"));
+        element.click().await.unwrap();
+    }
+
     /// The visible text of the page.
     pub async fn text(&self) -> String {
         self.client.find(Locator::Css("body")).await.unwrap().text().await.unwrap()

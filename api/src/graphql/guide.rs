@@ -281,13 +281,18 @@ impl StepGuide {
         let StepKind::Publicity(p) = &self.step().kind else { return None };
         let title = |f: &engine::definition::ShownField| {
             let schema = self.service.spec.form.pointer(&format!("/properties/{}/title", f.field));
-            let name = f.title.clone().unwrap_or_else(|| schema.and_then(|t| t.as_str()).unwrap_or(&f.field).to_owned());
+            let name =
+                f.title.clone().unwrap_or_else(|| schema.and_then(|t| t.as_str()).unwrap_or(&f.field).to_owned());
             match f.mask {
                 engine::definition::Mask::None => name,
                 _ => format!("{name}（部分隐去）"),
             }
         };
-        Some(PublicityGuide { list: p.list.clone(), period: p.period.into(), shown: p.shown.iter().map(title).collect() })
+        Some(PublicityGuide {
+            list: p.list.clone(),
+            period: p.period.into(),
+            shown: p.shown.iter().map(title).collect(),
+        })
     }
 
     /// A committee's size and rule.

@@ -265,6 +265,7 @@ pub fn routes() -> Router<App> {
         .route("/my/cases/{id}/licence/{number}", get(applicant::cases::licence))
         .route("/work", get(clerk::queue::queue))
         .route("/work/claim", post(clerk::queue::claim))
+        .route("/work/slots", get(clerk::slots::slots).post(clerk::slots::publish))
         .route("/work/events", get(clerk::queue::events))
         .route("/work/cases/{id}", get(clerk::case::case))
         .route("/work/cases/{id}/act", post(clerk::act::act))

@@ -11,8 +11,8 @@ use serde_json::json;
 
 use super::Posted;
 use crate::http::App;
-use crate::web::reforms::{Block, CaseReforms, slot_words};
 use crate::web::client::Failure;
+use crate::web::reforms::{Block, CaseReforms, slot_words};
 use crate::web::session::Visit;
 use crate::web::{Chrome, day, qr, when};
 
@@ -234,7 +234,8 @@ async fn load(app: &App, visit: &Visit, id: &str) -> Result<Case, Failure> {
     let who = visit.claims();
     let mut case = app.client().run::<Data>(who.as_ref(), &case_doc(), json!({ "id": id })).await?.case;
     if case.operations.iter().any(|o| o.operation == "BOOK_VISIT") {
-        let doc = "query($s: String!, $o: String!) { slots(service: $s, office: $o) { id startsAt endsAt placesLeft } }";
+        let doc =
+            "query($s: String!, $o: String!) { slots(service: $s, office: $o) { id startsAt endsAt placesLeft } }";
         let vars = json!({ "s": case.service, "o": case.office });
         case.slots = app.client().run::<Slots>(None, doc, vars).await?.slots;
     }
@@ -403,7 +404,12 @@ fn case_page(visit: &mut Visit, c: Case, errors: Vec<(String, String)>, typed: &
             .map(|s| (s.id.clone(), slot_words(&s.starts_at, &s.ends_at), s.places_left))
             .collect(),
         may_submit_draft: has("SUBMIT_DRAFT"),
-        missing: c.materials.iter().filter(|m| m.status == "MISSING").map(|m| (m.code.clone(), m.name.clone())).collect(),
+        missing: c
+            .materials
+            .iter()
+            .filter(|m| m.status == "MISSING")
+            .map(|m| (m.code.clone(), m.name.clone()))
+            .collect(),
         may_withdraw: has("WITHDRAW"),
         may_rate: has("RATE"),
         rating: c

@@ -53,6 +53,25 @@ struct FollowUps {
     closed_late: i64,
 }
 
+#[derive(Deserialize, Default, Clone, Copy)]
+#[serde(rename_all = "camelCase")]
+struct Commitments {
+    approved: i64,
+    verified: i64,
+    revoked: i64,
+    pending: i64,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(rename_all = "camelCase")]
+struct CreditRecord {
+    case_id: String,
+    service: String,
+    holder: String,
+    reason: String,
+    recorded_at: String,
+}
+
 #[derive(Deserialize, Clone)]
 #[serde(rename_all = "camelCase")]
 struct StepFigures {
@@ -101,6 +120,8 @@ struct Figures {
     cases_over_max_visits: i64,
     ratings: Ratings,
     follow_ups: FollowUps,
+    commitments: Commitments,
+    no_shows: i64,
     steps: Vec<StepFigures>,
     baseline: Option<Process>,
     current: Process,
@@ -163,6 +184,8 @@ struct DashboardPage {
     blocks: Vec<ServiceBlock>,
     overdue: Vec<(String, String, String, String, String)>,
     at_risk: Vec<(String, String, String, String, String)>,
+    /// 信用记录 of commitments found false: case, service, holder, reason, day.
+    credit: Vec<(String, String, String, String, String)>,
     query: String,
 }
 
@@ -214,11 +237,13 @@ const REPORT: &str = "query($f: SlaFilter!, $office: String) { slaReport(filter:
     processingDays { mean median p90 max } legalDays promisedDays pauses { count days } extensions { count days } \
     correctionsPerCase casesWithSecondNotice visitsPerCase maxVisits casesOverMaxVisits \
     ratings { count mean byScore bad } followUps { opened open overdue closed closedLate } \
+    commitments { approved verified revoked pending } noShows \
     steps { step stepName completed onTime meanDays limitDays } baseline { steps promisedDays } \
     current { steps promisedDays } distribution { days cases } } } \
     overdueCases(office: $office, first: 50) { caseId serviceName office level workingDaysLate legalDeadline } \
     atRiskCases(office: $office, first: 50) { caseId serviceName office level workingDaysLate legalDeadline } \
-    services { code name steps { id name next } } }";
+    services { code name steps { id name next } } \
+    creditRecords(office: $office) { caseId service holder reason recordedAt } }";
 
 /// `GET /audit?office=…&from=…&to=…&service=…`.
 pub async fn dashboard(State(app): State<App>, mut visit: Visit, Query(q): Query<HashMap<String, String>>) -> Response {
@@ -242,6 +267,7 @@ pub async fn dashboard(State(app): State<App>, mut visit: Visit, Query(q): Query
         overdue_cases: Vec<Late>,
         at_risk_cases: Vec<Late>,
         services: Vec<Named>,
+        credit_records: Vec<CreditRecord>,
     }
     let data = match app.client().run::<Data>(Some(&who), REPORT, json!({ "f": filter, "office": get("office") })).await
     {
@@ -260,6 +286,7 @@ pub async fn dashboard(State(app): State<App>, mut visit: Visit, Query(q): Query
                 blocks: Vec::new(),
                 overdue: Vec::new(),
                 at_risk: Vec::new(),
+                credit: Vec::new(),
                 query: String::new(),
             };
             return visit.render(StatusCode::UNPROCESSABLE_ENTITY, &page);
@@ -352,6 +379,14 @@ pub async fn dashboard(State(app): State<App>, mut visit: Visit, Query(q): Query
                         s.follow_ups.closed_late
                     ),
                 ),
+                (
+                    "告知承诺：承诺办结 / 核查属实 / 撤销 / 待核查".into(),
+                    format!(
+                        "{} / {} / {} / {}",
+                        s.commitments.approved, s.commitments.verified, s.commitments.revoked, s.commitments.pending
+                    ),
+                ),
+                ("预约未到（件次）".into(), s.no_shows.to_string()),
             ],
             days_chart,
             days_table: s
@@ -420,6 +455,15 @@ pub async fn dashboard(State(app): State<App>, mut visit: Visit, Query(q): Query
         blocks,
         overdue: data.overdue_cases.into_iter().map(late).collect(),
         at_risk: data.at_risk_cases.into_iter().map(late).collect(),
+        credit: data
+            .credit_records
+            .into_iter()
+            .map(|r| {
+                let name =
+                    data.services.iter().find(|s| s.code == r.service).map_or(r.service.clone(), |s| s.name.clone());
+                (r.case_id, name, r.holder, r.reason, day(&r.recorded_at))
+            })
+            .collect(),
         query: query.join("&"),
     };
     visit.render(StatusCode::OK, &page)

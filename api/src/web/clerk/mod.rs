@@ -7,3 +7,4 @@ pub mod act;
 pub mod case;
 pub mod notices;
 pub mod queue;
+pub mod slots;

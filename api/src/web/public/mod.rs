@@ -363,7 +363,10 @@ pub async fn guide(State(app): State<App>, mut visit: Visit, Path(code): Path<St
                 ));
             }
             if let Some(c) = &s.committee {
-                notes.push(format!("委员会 {} 人表决，{}，{}；与申请人有利害关系的委员回避", c.members, c.quorum, c.pass));
+                notes.push(format!(
+                    "委员会 {} 人表决，{}，{}；与申请人有利害关系的委员回避",
+                    c.members, c.quorum, c.pass
+                ));
             }
             StepLine {
                 name: s.name.clone(),
