@@ -560,22 +560,24 @@ fn the_chair_closes_the_vote_only_with_a_quorum() {
     assert_eq!(case.state.publicity.as_ref().map(|p| p.step.as_str()), Some("result_publicity"));
 }
 
-/// Given the title committee of 7, when 3 members stand aside and the other 4 vote, then
-/// every seat is in but there is no quorum: the vote is not counted, an eighth ballot is
-/// refused and so is the chair's close. (The engine has no command to reconvene.)
+/// Given the title committee of 7, when three members stand aside (近亲属), then their seats
+/// go to substitutes: the vote stays open until seven ballots are in, then it is counted
+/// with all seven present and the recusals recorded.
 #[test]
-fn too_many_recusals_leave_the_vote_without_a_quorum() {
+fn members_who_stand_aside_leave_their_seats_to_substitutes() {
     let mut case = title_case_at_the_committee();
     for n in 1..=3 {
         complete(&mut case, &expert(n), "committee_review", "recuse", data(&[("reason", "近亲属")])).unwrap();
     }
-    for n in 4..=7 {
+    for n in 4..=9 {
         vote(&mut case, &expert(n), "approve").unwrap();
     }
-    assert!(case.state.tallies.is_empty() && case.state.vote.is_some(), "not counted without a quorum");
-    assert_eq!(vote(&mut case, &expert(8), "approve"), Err(EngineError::CommitteeFull(7)));
-    let chair = chair(4, "title_expert", "committee_chair", COUNTY);
-    assert_eq!(vote(&mut case, &chair, "close"), Err(EngineError::NoQuorum { present: 4, members: 7 }));
+    assert!(case.state.tallies.is_empty() && case.state.vote.is_some(), "six of seven seats: still open");
+    vote(&mut case, &expert(10), "reject").unwrap();
+    let tally = case.state.tallies.last().unwrap();
+    assert_eq!((tally.approve, tally.reject, tally.recused, tally.passed), (6, 1, 3, true));
+    assert!(case.state.vote.is_none(), "counted: the committee's task is done");
+    assert_eq!(status(&case), "结果公示中");
 }
 
 // 家庭经济困难学生认定: 5 assessors, two thirds present, more than half of those present.

@@ -1,8 +1,9 @@
 //! Committee votes (n of m): a step decided by a committee. Each member votes once, or
 //! stands aside (回避) from a case they are a party to; the applicant is never a voter on
-//! their own case. When every seat has voted or stood aside, or when the chair closes the
-//! vote, the tally is recorded and the definition's rule decides: a quorum of the members
-//! present, then a share of those present in favour.
+//! their own case. A member who stands aside leaves the seat to a substitute (候补委员), so
+//! a committee can always reach its quorum. When all `m` seats have voted, or when the chair
+//! closes the vote, the tally is recorded and the definition's rule decides: a quorum of the
+//! members present, then a share of those present in favour.
 
 use std::collections::BTreeMap;
 
@@ -119,7 +120,7 @@ impl Tx<'_> {
         if vote.ballots.contains_key(&me) || vote.recused.contains_key(&me) {
             return Err(EngineError::AlreadyVoted);
         }
-        let seats = u32::try_from(vote.ballots.len() + vote.recused.len()).unwrap_or(u32::MAX);
+        let seats = u32::try_from(vote.ballots.len()).unwrap_or(u32::MAX);
         if seats >= spec.members {
             return Err(EngineError::CommitteeFull(spec.members));
         }
@@ -145,11 +146,8 @@ impl Tx<'_> {
 
     fn count_when_all_in(&mut self, task: &Task, spec: &CommitteeStep) -> Result<(), EngineError> {
         let Some(vote) = self.state.vote.clone() else { return Ok(()) };
-        let seats = u32::try_from(vote.ballots.len() + vote.recused.len()).unwrap_or(u32::MAX);
         let present = u32::try_from(vote.ballots.len()).unwrap_or(u32::MAX);
-        // With too many members standing aside there is no quorum: the chair must
-        // reconvene (the vote stays open and says why it cannot be closed).
-        if seats >= spec.members && spec.quorum.met(present, spec.members) {
+        if present >= spec.members {
             return self.count(task, spec, &vote);
         }
         Ok(())

@@ -167,8 +167,8 @@ pub enum EngineError {
     /// A member has already voted or stood aside.
     #[error("you have already voted or stood aside on this case")]
     AlreadyVoted,
-    /// Every seat of the committee has voted or stood aside.
-    #[error("all {0} members have voted or stood aside")]
+    /// Every seat of the committee has voted.
+    #[error("all {0} seats have voted")]
     CommitteeFull(u32),
     /// Too few members present to count the vote.
     #[error("quorum not met: {present} of {members} members present")]
@@ -267,7 +267,7 @@ impl EngineError {
             E::NoPreReview => "本事项不提供网上预审".into(),
             E::PublicityClosed => "公示期已结束或当前没有公示，不能再提出异议".into(),
             E::AlreadyVoted => "您已对本件表决或已回避，每人只能表决一次".into(),
-            E::CommitteeFull(m) => format!("全部 {m} 名委员已表决或回避"),
+            E::CommitteeFull(m) => format!("全部 {m} 个席位已表决"),
             E::NoQuorum { present, members } => {
                 format!("出席委员 {present} 人，未达到 {members} 人委员会规定的人数，不能结束表决")
             }
