@@ -30,7 +30,7 @@ pub struct Identity {
 
 /// The demo's people: applicants with cases of their own, one without, and the staff who
 /// work the demo's cases.
-pub const IDENTITIES: [Identity; 16] = [
+pub const IDENTITIES: [Identity; 24] = [
     Identity {
         sub: "school-7",
         name: "新申办学校",
@@ -124,6 +124,62 @@ pub const IDENTITIES: [Identity; 16] = [
         roles: &["reviewer"],
         office: "4101",
         about: "工作人员：郑州市教师资格认定机构审核人员",
+    },
+    Identity {
+        sub: "org-1",
+        name: "启航体育培训中心",
+        roles: &["applicant"],
+        office: "",
+        about: "申请人：校外培训机构设立，网上预审已答复，待正式提交",
+    },
+    Identity {
+        sub: "teacher-7",
+        name: "李芳",
+        roles: &["applicant"],
+        office: "",
+        about: "申请人：教师职称评审，推荐人选公示中",
+    },
+    Identity {
+        sub: "zhao.xw",
+        name: "赵校务",
+        roles: &["school_admin"],
+        office: "4101050101",
+        about: "工作人员：金水区第一中学职称工作人员（受理、推荐、答复公示异议）",
+    },
+    Identity {
+        sub: "qian.xj",
+        name: "钱县级",
+        roles: &["county_reviewer"],
+        office: "410105",
+        about: "工作人员：金水区教育局职称审核人员",
+    },
+    Identity {
+        sub: "wu.zr",
+        name: "吴主任",
+        roles: &["title_expert", "committee_chair"],
+        office: "410105",
+        about: "工作人员：职称评审委员会主任委员（表决、结束表决）",
+    },
+    Identity {
+        sub: "sun.zz",
+        name: "孙资助",
+        roles: &["aid_officer"],
+        office: "4101050201",
+        about: "工作人员：金水区第二中学学生资助工作人员",
+    },
+    Identity {
+        sub: "zhou.pz",
+        name: "周组长",
+        roles: &["assessor", "assessment_lead"],
+        office: "4101050201",
+        about: "工作人员：家庭经济困难学生认定评议小组组长",
+    },
+    Identity {
+        sub: "zheng.zx",
+        name: "郑资助中心",
+        roles: &["county_aid"],
+        office: "410105",
+        about: "工作人员：金水区学生资助管理中心（县级确认）",
     },
     Identity {
         sub: "audit-1",
@@ -220,6 +276,64 @@ impl Demo<'_> {
         Ok(case_id)
     }
 
+    /// Submits a draft for 网上预审 or an application with commitments; returns its id.
+    #[allow(clippy::too_many_arguments)]
+    async fn submit_with(
+        &mut self,
+        service: &str,
+        applicant: &str,
+        form: serde_json::Value,
+        materials: &[&str],
+        commitments: &[&str],
+        draft: bool,
+        at: DateTime<Utc>,
+    ) -> Result<String, StoreError> {
+        self.serial += 1;
+        let case_id = uuid::Uuid::now_v7().to_string();
+        let materials = self.files(applicant, materials).await?;
+        let commitments = commitments.iter().map(|c| (*c).to_owned()).collect();
+        let command = Command::SubmitCase { case_id: case_id.clone(), form, materials, commitments, draft };
+        let request = Request {
+            service: Some(service.to_owned()),
+            query_code: Some(format!("{:06}", 100_000 + self.serial)),
+            ..Request::new(case_id.clone(), Actor::applicant(applicant), command, at)
+        };
+        self.store.execute(&request).await?;
+        self.made.push(case_id.clone());
+        Ok(case_id)
+    }
+
+    /// Completes the open task at `step` with `action` and `data`.
+    async fn complete_with(
+        &mut self,
+        case: &str,
+        step: &str,
+        action: &str,
+        data: serde_json::Value,
+        actor: &Actor,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let state = self.store.case(case).await?.ok_or_else(|| StoreError::CaseNotFound(case.to_owned()))?;
+        let task = state.tasks.values().find(|t| t.step == step).ok_or_else(|| failed(format!("{case}: no {step}")))?;
+        let data = data.as_object().cloned().unwrap_or_default();
+        let command = Command::CompleteTask { task: task.id, action: action.to_owned(), data };
+        self.run(case, actor, command, at).await
+    }
+
+    /// The last working day, on or before today, inside one of `service`'s windows.
+    fn last_window_day(&self, service: &str) -> Result<Option<NaiveDate>, StoreError> {
+        let spec = &self.store.latest(service)?.spec;
+        let calendar = self.store.calendar();
+        let mut day = engine::calendar::local_date(self.now);
+        for _ in 0..400 {
+            if engine::case::batch::window_for(&spec.batches, day).is_ok() && calendar.is_working_day(day).map_err(failed)? {
+                return Ok(Some(day));
+            }
+            day = day.pred_opt().ok_or_else(|| failed("date out of range"))?;
+        }
+        Ok(None)
+    }
+
     async fn files(&self, owner: &str, codes: &[&str]) -> Result<BTreeMap<String, MaterialRef>, StoreError> {
         let mut out = BTreeMap::new();
         for code in codes {
@@ -262,6 +376,7 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> Result<Loaded, StoreErro
     transfers(&mut d).await?;
     licences(&mut d).await?;
     teachers(&mut d).await?;
+    reforms(&mut d).await?;
     let scheduler = crate::runtime::timers::Scheduler::new(store.clone(), "demo");
     d.loaded.timers_fired = scheduler.fire_due(now).await?.fired;
     // Deliveries go to the log (no endpoints): the registries "acknowledge" them.
@@ -412,6 +527,88 @@ async fn teachers(d: &mut Demo<'_>) -> Result<(), StoreError> {
             d.complete(&case, "decision", "approve", &approver, start + Duration::hours(5)).await?;
             d.ratings.push((case, applicant, 5, "认定流程清楚，证书很快"));
         }
+    }
+    Ok(())
+}
+
+/// The reforms: a 校外培训机构 draft answered by 网上预审 and one approved on commitment
+/// awaiting its 核查; a teacher's title on public notice now and one whose notice has ended
+/// (the scheduler then sends it to the county);
+/// a pupil's aid application before the assessment group, two of five having voted;
+/// 现场确认 slots for the coming days, one booked.
+async fn reforms(d: &mut Demo<'_>) -> Result<(), StoreError> {
+    let clerk = Actor::staff("chen.ck", "window_clerk", "410105");
+    let reviewer = Actor::staff("liu.sh", "reviewer", "4101");
+    let inspector = Actor::staff("he.kc", "inspector", "410105");
+    let approver = Actor::staff("sun.sp", "approver", "410105");
+    let training = |name: &str| {
+        json!({"office_code": "410105", "institution_name": name, "training_category": "体育",
+            "organiser_name": "郑州启航教育咨询有限公司", "organiser_credit_code": "91350100M000100Y43",
+            "address": "郑州市金水区农业路 1 号", "site_area": 320, "legal_representative": "王明"})
+    };
+    let base = ["application", "organiser_qualification", "charter", "staff_credentials", "fund_proof"];
+    let start = d.working_days_ago(3)?;
+    let draft = d.submit_with("JY-XK-0008", "org-1", training("启航体育培训中心"), &base[..3], &[], true, start).await?;
+    let notice = json!({ "notice": "请补充拟聘从业人员资质证明和资产证明；场所证明可以告知承诺方式办理。" });
+    d.complete_with(&draft, "pre_review", "answer", notice, &reviewer, start + Duration::days(1)).await?;
+    let start = d.working_days_ago(12)?;
+    let committed = ["site_title", "fire_safety"];
+    let case = d.submit_with("JY-XK-0008", "org-2", training("致远科技培训中心"), &base, &committed, false, start).await?;
+    d.run(&case, &clerk, Command::AcceptCase { deferred: Vec::new() }, start + Duration::hours(2)).await?;
+    d.complete(&case, "review", "approve", &reviewer, start + Duration::days(1)).await?;
+    d.complete(&case, "site_inspection", "approve", &inspector, start + Duration::days(2)).await?;
+    d.complete(&case, "decision", "approve", &approver, start + Duration::days(3)).await?;
+
+    if let Some(filed) = d.last_window_day("JY-GG-0003")? {
+        let school = Actor::staff("zhao.xw", "school_admin", "4101050101");
+        let materials = ["application_form", "teaching_record", "ethics_assessment", "annual_reviews"];
+        for (applicant, name, id_card, recommended) in
+            [("teacher-7", "李芳", "410105198803150027", 1), ("teacher-8", "王磊", "410105198511020017", 12)]
+        {
+            let form = json!({"school_code": "4101050101", "county_office": "410105", "name": name,
+                "id_card": id_card, "school_name": "郑州市金水区第一中学", "subject": "语文",
+                "current_title": "二级教师", "applied_title": "一级教师", "years_in_title": 6});
+            let at = at(filed, 10, 0).min(d.now - Duration::hours(6));
+            let case = d.submit("JY-GG-0003", applicant, form, &materials, at).await?;
+            d.run(&case, &school, Command::AcceptCase { deferred: Vec::new() }, at + Duration::hours(1)).await?;
+            let when = d.working_days_ago(recommended)?.max(at + Duration::hours(2));
+            d.complete(&case, "school_recommendation", "approve", &school, when).await?;
+        }
+    }
+
+    if let Some(filed) = d.last_window_day("JY-GG-0004")? {
+        let officer = Actor::staff("sun.zz", "aid_officer", "4101050201");
+        let form = json!({"school_code": "4101050201", "county_office": "410105", "student_name": "张小雨",
+            "id_card": "410105201001010026", "grade_class": "高一（3）班", "household": "随迁子女（外地户籍）",
+            "family_situation": "最低生活保障家庭", "requested_level": "特别困难", "guardian_name": "张建国",
+            "guardian_phone": "13800138000"});
+        let at = at(filed, 10, 0).min(d.now - Duration::hours(6));
+        let case = d.submit("JY-GG-0004", "guardian-3", form, &["application"], at).await?;
+        d.run(&case, &officer, Command::AcceptCase { deferred: Vec::new() }, at + Duration::hours(1)).await?;
+        for n in 2..=3 {
+            let member = Actor::staff(&format!("assessor-{n}"), "assessor", "4101050201");
+            d.complete(&case, "assessment", "approve", &member, at + Duration::hours(2)).await?;
+        }
+    }
+
+    // 现场确认 slots, 09:00 to 11:00 on the next three working days, three places each.
+    let calendar = d.store.calendar();
+    let mut day = engine::calendar::local_date(d.now);
+    let mut slots = Vec::new();
+    while slots.len() < 6 {
+        day = day.succ_opt().ok_or_else(|| failed("date out of range"))?;
+        if calendar.is_working_day(day).map_err(failed)? {
+            for hour in [9, 10] {
+                let starts_at = at(day, hour, 0);
+                slots.push(crate::store::NewSlot { starts_at, ends_at: starts_at + Duration::hours(1), capacity: 3 });
+            }
+        }
+    }
+    let published = d.store.publish_slots("JY-XK-0006", "410102001", &slots, "liu.sh").await?;
+    let teacher = d.store.cases_of("teacher-3", 5).await?;
+    if let (Some(first), Some(case)) = (published.first(), teacher.first()) {
+        let book = Command::BookVisit { slot: first.booking() };
+        d.run(case, &Actor::applicant("teacher-3"), book, d.now - Duration::hours(1)).await?;
     }
     Ok(())
 }
