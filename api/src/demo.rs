@@ -326,7 +326,9 @@ impl Demo<'_> {
         let calendar = self.store.calendar();
         let mut day = engine::calendar::local_date(self.now);
         for _ in 0..400 {
-            if engine::case::batch::window_for(&spec.batches, day).is_ok() && calendar.is_working_day(day).map_err(failed)? {
+            if engine::case::batch::window_for(&spec.batches, day).is_ok()
+                && calendar.is_working_day(day).map_err(failed)?
+            {
                 return Ok(Some(day));
             }
             day = day.pred_opt().ok_or_else(|| failed("date out of range"))?;
@@ -548,12 +550,14 @@ async fn reforms(d: &mut Demo<'_>) -> Result<(), StoreError> {
     };
     let base = ["application", "organiser_qualification", "charter", "staff_credentials", "fund_proof"];
     let start = d.working_days_ago(3)?;
-    let draft = d.submit_with("JY-XK-0008", "org-1", training("启航体育培训中心"), &base[..3], &[], true, start).await?;
+    let draft =
+        d.submit_with("JY-XK-0008", "org-1", training("启航体育培训中心"), &base[..3], &[], true, start).await?;
     let notice = json!({ "notice": "请补充拟聘从业人员资质证明和资产证明；场所证明可以告知承诺方式办理。" });
     d.complete_with(&draft, "pre_review", "answer", notice, &reviewer, start + Duration::days(1)).await?;
     let start = d.working_days_ago(12)?;
     let committed = ["site_title", "fire_safety"];
-    let case = d.submit_with("JY-XK-0008", "org-2", training("致远科技培训中心"), &base, &committed, false, start).await?;
+    let case =
+        d.submit_with("JY-XK-0008", "org-2", training("致远科技培训中心"), &base, &committed, false, start).await?;
     d.run(&case, &clerk, Command::AcceptCase { deferred: Vec::new() }, start + Duration::hours(2)).await?;
     d.complete(&case, "review", "approve", &reviewer, start + Duration::days(1)).await?;
     d.complete(&case, "site_inspection", "approve", &inspector, start + Duration::days(2)).await?;

@@ -139,6 +139,20 @@ pub fn may_object(who: &Claims, state: &CaseState, service: &engine::Service) ->
     state.publicity.is_some() || case_access(who, state, service).is_some()
 }
 
+/// Whether the caller reads personal numbers masked wherever they appear (auditors), as
+/// [`case_access`] says for cases.
+#[must_use]
+pub fn reads_masked(who: &Claims) -> bool {
+    is_auditor(who)
+}
+
+/// Which lists on public notice (公示) the caller may read: `public` ones by everyone,
+/// `signed_in` ones (a school's own list) by whoever signed in.
+#[must_use]
+pub fn notice_audiences(caller: Option<&Claims>) -> &'static [&'static str] {
+    if caller.is_some() { &["public", "signed_in"] } else { &["public"] }
+}
+
 /// Publishing visit slots (预约) of a service at an office: staff holding the service's
 /// booking role in that office or above it.
 ///

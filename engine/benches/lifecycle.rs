@@ -102,7 +102,7 @@ fn lifecycle(
             let member;
             let actor = if committee {
                 members += 1;
-                member = Actor { user: format!("member-{members}"), roles: roles.clone(), office: "41".into() };
+                member = Actor { user: format!("member-{members}"), roles: roles.clone(), office: task.office.clone() };
                 &member
             } else if task.role == "applicant" {
                 &applicant

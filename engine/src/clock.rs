@@ -73,8 +73,9 @@ pub struct Clock {
     pub level: Level,
     /// When the clock was stopped for good.
     pub stopped_at: Option<DateTime<Utc>>,
-    /// How a pause is counted. Clocks stored before the setting existed paused exactly.
-    #[serde(default = "exact")]
+    /// How a pause is counted. Clocks stored before the setting existed paused exactly, and
+    /// an exact clock writes no field, so an event recorded before hashes the same.
+    #[serde(default = "exact", skip_serializing_if = "PauseCounting::is_exact")]
     pub counting: PauseCounting,
 }
 

@@ -186,7 +186,7 @@ fn every_service_approves_on_time_with_every_step_done_by_its_role() {
                             votes.push(task.step.clone());
                         }
                         assert!(cast < committee.members as usize, "{file}: {} has every seat in", task.step);
-                        let member = Actor::staff(&format!("member-{}", cast + 1), &task.role, "41");
+                        let member = Actor::staff(&format!("member-{}", cast + 1), &task.role, &task.office);
                         let command = Command::CompleteTask {
                             task: task.id,
                             action: "approve".into(),

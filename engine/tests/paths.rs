@@ -400,7 +400,7 @@ fn every_service_takes_a_correction_round_turns_red_when_late_and_can_be_refused
             // A committee refuses by its members' votes against, each member once.
             Some(engine::definition::StepKind::Committee(c)) => {
                 for n in 1..=c.members {
-                    let member = staff(&format!("member-{n}"), &task.role, "41");
+                    let member = staff(&format!("member-{n}"), &task.role, &task.office);
                     let against =
                         Command::CompleteTask { task: task.id, action: "reject".into(), data: serde_json::Map::new() };
                     case.ok(&member, against);

@@ -53,6 +53,8 @@ impl MigrationTrait for Migration {
                     .col(string("service_code"))
                     .col(string("office"))
                     .col(string("list"))
+                    // Who may read it: `public`, or `signed_in` (a school's own list).
+                    .col(string("audience"))
                     .col(text("entry"))
                     .col(big_integer("starts_at"))
                     .col(big_integer("ends_at"))
@@ -64,6 +66,9 @@ impl MigrationTrait for Migration {
             .create_index(
                 Index::create().name("public_notices_running").table("public_notices").col("ends_at").to_owned(),
             )
+            .await?;
+        manager
+            .create_index(Index::create().name("public_notices_case").table("public_notices").col("case_id").to_owned())
             .await?;
         manager
             .create_table(

@@ -283,6 +283,30 @@ async fn a_teacher_title_through_two_public_notices_an_objection_and_a_committee
         }
         let c = api.ok(&county, &q, json!({ "c": id })).await;
         assert_eq!(c["tallies"], json!([{ "approve": 5, "reject": 2, "passed": true }]), "{n}: {c}");
+        // A secret ballot: the candidate's history says seven members voted, not who or how.
+        let history = api
+            .ok(&teacher, "query($c: String!) { case(id: $c) { timeline { actor what } } }", json!({ "c": id }))
+            .await;
+        let ballots: Vec<&Value> = history["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["what"].as_str().unwrap().starts_with("委员已表决"))
+            .collect();
+        assert_eq!(ballots.len(), 7, "{n}: {history}");
+        assert!(ballots.iter().all(|t| t["actor"] == ""), "{n}: {history}");
+        let trail = api
+            .ok(&teacher, "query($c: String!) { auditTrail(caseId: $c) { valid events } }", json!({ "c": id }))
+            .await;
+        assert_eq!(trail["valid"], true, "{n}");
+        let raw = trail["events"].to_string();
+        for secret in ["expert-3", "\"ballot\":\"reject\""] {
+            assert!(!raw.contains(secret), "{n}: no member and no choice in the trail ({secret})");
+        }
+        // Whoever objected reads nothing of the case.
+        let (hidden, _) =
+            api.refused(&colleague, "query($c: String!) { case(id: $c) { id } }", json!({ "c": id })).await;
+        assert_eq!(hidden, "NOT_FOUND", "{n}");
         assert_eq!(c["publicStatus"], "结果公示中", "{n}");
         let ends = instant(&c["publicity"]["endsAt"]);
         run_clock_to(&store, ends).await;
@@ -343,8 +367,12 @@ async fn student_aid_for_a_migrant_pupil_on_the_same_path_and_a_tie_vote_over_ht
         let c = api.ok(&officer, &q, json!({ "c": id })).await;
         assert_eq!(c["tallies"], json!([{ "approve": 3, "reject": 1, "abstain": 1, "passed": true }]), "{n}: {c}");
         assert_eq!(c["publicStatus"], "校内公示中", "{n}");
-        // The school's list shows the pupil's name masked and nothing of the family.
-        let listed = api.call(None, NOTICES, json!({ "s": "JY-GG-0004" })).await["data"]["publicNotices"].clone();
+        // The school's list is not on the open internet: signed in, it shows the pupil's
+        // name masked and nothing of the family.
+        let anonymous = api.call(None, NOTICES, json!({ "s": "JY-GG-0004" })).await["data"]["publicNotices"].clone();
+        assert_eq!(anonymous, json!([]), "{n}: {anonymous}");
+        let listed =
+            api.call(Some(&guardian), NOTICES, json!({ "s": "JY-GG-0004" })).await["data"]["publicNotices"].clone();
         let columns = listed[0]["columns"].clone();
         assert_eq!(
             columns,
@@ -425,6 +453,8 @@ async fn booking_the_teacher_credential_visit_one_wins_the_last_place_over_http(
         assert_eq!(tests::server::code(lost[0]).as_deref(), Some("CONFLICT"), "{n}: {}", lost[0]);
         assert_eq!(lost[0]["errors"][0]["extensions"]["words"], "这个时段已约满，请选择其他时段", "{n}");
         let loser = if a["errors"].is_null() { 1 } else { 0 };
+        let (theirs, _) = api.refused(&teachers[loser], book, json!({ "c": cases[1 - loser], "s": second })).await;
+        assert_eq!(theirs, "NOT_FOUND", "{n}: nobody books on another's case");
         api.ok(&teachers[loser], book, json!({ "c": cases[loser], "s": second })).await;
         let places = "{ slots(service: \"JY-XK-0006\", office: \"410102001\") { placesLeft } }";
         let left = api.call(None, places, json!({})).await["data"]["slots"].clone();

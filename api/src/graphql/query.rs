@@ -205,8 +205,10 @@ impl CaseQuery {
         // The readable events are checked first: a break among them comes before the
         // unreadable one.
         let verdict = engine::chain::verify(&events).and_then(|()| unreadable.map_or(Ok(()), Err));
-        // The chain is verified on the stored text; auditors then read it masked.
-        let mut json = serde_json::to_value(&events).unwrap_or_default();
+        // The chain is verified on the events as recorded; readers then get them without
+        // the secret of ballots and objectors, and auditors with personal numbers masked.
+        let mut json =
+            serde_json::to_value(super::timeline::without_secrets(&case.service, &events)).unwrap_or_default();
         if access.masked {
             super::mask::mask_personal(&mut json);
         }

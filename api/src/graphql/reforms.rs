@@ -154,7 +154,8 @@ impl ReformQuery {
         Ok(slots.into_iter().map(Into::into).collect())
     }
 
-    /// 公示: every case on public notice now, of one service or all (public: no sign-in).
+    /// 公示: every case on public notice now, of one service or all. Public lists need no
+    /// sign-in; a school's own list (`audience: signed_in`) shows only to those signed in.
     /// Personal data is masked as each definition says.
     async fn public_notices(
         &self,
@@ -162,7 +163,9 @@ impl ReformQuery {
         #[graphql(desc = "事项编码; every service when absent.")] service: Option<String>,
     ) -> async_graphql::Result<Vec<NoticeView>> {
         let s = store(ctx);
-        let notices = s.public_notices(service.as_deref(), Utc::now()).await.map_err(from_store)?;
+        let caller = ctx.data_opt::<super::Caller>().and_then(|c| c.0.as_ref());
+        let audiences = policy::notice_audiences(caller);
+        let notices = s.public_notices(service.as_deref(), audiences, Utc::now()).await.map_err(from_store)?;
         Ok(notices
             .into_iter()
             .map(|n| NoticeView {
@@ -189,6 +192,8 @@ impl ReformQuery {
         let office = policy::office_scope(who, "office", office.as_deref())?;
         let services = policy::service_scope(who, &store(ctx).latest_services());
         let records = store(ctx).credit_records(office.as_str(), services.as_deref()).await.map_err(from_store)?;
+        let masked = policy::reads_masked(who);
+        let text = |s: String| if masked { super::mask::mask_text(&s).unwrap_or(s) } else { s };
         Ok(records
             .into_iter()
             .map(|r| CreditRecordView {
@@ -196,8 +201,8 @@ impl ReformQuery {
                 service: r.service,
                 office: r.office,
                 applicant: r.applicant,
-                holder: r.holder,
-                reason: r.reason,
+                holder: text(r.holder),
+                reason: text(r.reason),
                 recorded_by: r.recorded_by,
                 recorded_at: r.recorded_at,
             })
@@ -249,12 +254,16 @@ impl ReformMutation {
         let who = claims(ctx)?;
         let actor = policy::actor(who)?;
         let s = store(ctx);
-        let case_id = s.notice_case(&notice).await.map_err(from_store)?.ok_or_else(|| not_found("such notice"))?;
+        let (case_id, step, audience) =
+            s.notice_case(&notice).await.map_err(from_store)?.ok_or_else(|| not_found("such notice"))?;
+        if !policy::notice_audiences(Some(who)).contains(&audience.as_str()) {
+            return Err(not_found("such notice"));
+        }
         let viewer = who.clone();
         let guard = Guard(std::sync::Arc::new(move |state, service| policy::may_object(&viewer, state, service)));
         let now = Utc::now();
         let request =
-            Request { guard: Some(guard), ..Request::new(case_id, actor, Command::LodgeObjection { text }, now) };
+            Request { guard: Some(guard), ..Request::new(case_id, actor, Command::LodgeObjection { text, step }, now) };
         s.execute(&request).await.map_err(from_store)?;
         Ok(ObjectionReceipt { notice, received_at: now })
     }

@@ -60,15 +60,6 @@ fn action_label(service: &Service, step: &str, action: &str) -> String {
     }
 }
 
-fn ballot_words(ballot: engine::case::committee::Ballot) -> &'static str {
-    use engine::case::committee::Ballot;
-    match ballot {
-        Ballot::Approve => "同意",
-        Ballot::Reject => "不同意",
-        Ballot::Abstain => "弃权",
-    }
-}
-
 fn outcome_words(outcome: Outcome) -> &'static str {
     match outcome {
         Outcome::Approved => "准予",
@@ -77,6 +68,51 @@ fn outcome_words(outcome: Outcome) -> &'static str {
         Outcome::Withdrawn => "撤回申请",
         Outcome::Terminated => "终止",
     }
+}
+
+/// Whether an event would tell who voted how, or who objected: a committee votes by secret
+/// ballot (无记名投票) and an objector's name is not the case's to show. Such events are
+/// shown without their actor, and a ballot without its choice.
+#[must_use]
+pub fn is_secret(service: &Service, event: &Event) -> bool {
+    match event {
+        Event::VoteCast { .. } | Event::MemberRecused { .. } | Event::VoteClosed { .. } => true,
+        Event::ObjectionLodged { .. } => true,
+        Event::TaskCompleted { step, .. } => {
+            matches!(service.step(step).map(|s| &s.kind), Some(StepKind::Committee(_)))
+        }
+        _ => false,
+    }
+}
+
+/// `events` with what [`is_secret`] covers taken out: the actor of such an event, the
+/// member and the ballot of a vote, the objector of an objection. The chain is verified on
+/// the events as recorded, before this.
+#[must_use]
+pub fn without_secrets(service: &Service, events: &[Recorded]) -> Vec<Recorded> {
+    events
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            if is_secret(service, &r.event) {
+                r.actor = String::new();
+                match &mut r.event {
+                    Event::VoteCast { by, ballot } => {
+                        by.clear();
+                        *ballot = engine::case::committee::Ballot::Abstain;
+                    }
+                    Event::MemberRecused { by, reason } => {
+                        by.clear();
+                        reason.clear();
+                    }
+                    Event::ObjectionLodged { objection } => objection.by.clear(),
+                    Event::TaskCompleted { by, .. } => by.clear(),
+                    _ => {}
+                }
+            }
+            r
+        })
+        .collect()
 }
 
 /// The timeline of a case from its events; `masked` hides personal numbers (auditors).
@@ -208,8 +244,8 @@ pub fn entries(service: &Service, events: &[Recorded], masked: bool) -> Vec<Time
                 (task_roles.get(objection).cloned(), format!("答复异议：{verdict}，{answer}"))
             }
             Event::PublicityEnded { .. } => (None, "公示期满".into()),
-            Event::VoteCast { ballot, .. } => (None, format!("委员表决：{}", ballot_words(*ballot))),
-            Event::MemberRecused { .. } => (None, "委员回避".into()),
+            Event::VoteCast { .. } => (Some("评审委员".into()), "委员已表决（无记名）".into()),
+            Event::MemberRecused { .. } => (Some("评审委员".into()), "委员回避".into()),
             Event::VoteClosed { tally } => {
                 let verdict = if tally.passed { "通过" } else { "未通过" };
                 let t = tally;
@@ -239,7 +275,9 @@ pub fn entries(service: &Service, events: &[Recorded], masked: bool) -> Vec<Time
             | Event::TimerFired { .. }
             | Event::VoteOpened { .. } => continue,
         };
-        let role = if by_system { "系统".to_owned() } else { role.unwrap_or_else(|| "工作人员".to_owned()) };
+        let secret = is_secret(service, &r.event);
+        let role =
+            if by_system && !secret { "系统".to_owned() } else { role.unwrap_or_else(|| "工作人员".to_owned()) };
         let mut what = serde_json::Value::String(what);
         if masked {
             mask_personal(&mut what);
@@ -247,7 +285,7 @@ pub fn entries(service: &Service, events: &[Recorded], masked: bool) -> Vec<Time
         out.push(TimelineEntry {
             seq: r.sequence,
             at: r.at,
-            actor: r.actor.clone(),
+            actor: if secret { String::new() } else { r.actor.clone() },
             role,
             what: what.as_str().unwrap_or_default().to_owned(),
         });

@@ -307,6 +307,14 @@ impl Store {
         if let (true, Some(e)) = (events.is_empty(), skipped) {
             return Err(e.into());
         }
+        // A booking with no place left is refused here, before anything is written, so a
+        // group of commands on SQLite goes on without it; the conditional update in `sync`
+        // still guards the place against a concurrent writer on PostgreSQL.
+        for e in &events {
+            if let engine::case::Event::VisitBooked { booking } = e {
+                self.has_place(txn, &booking.slot).await?;
+            }
+        }
         let records = seal(&request.case_id, last, now, &request.actor.user, events);
         if records.is_empty() {
             return Ok(Planned::Done(Box::new(Applied {

@@ -71,9 +71,16 @@ impl Store {
         ends: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let entry = serde_json::to_string(&entry(service, state, step)).unwrap_or_default();
+        let audience = match service.step(step).map(|s| &s.kind) {
+            Some(StepKind::Publicity(p)) => super::command::name_of(&p.audience),
+            _ => "public".to_owned(),
+        };
+        // A process that comes back to the step publishes the case again.
         w.push(
             "INSERT INTO public_notices (id, case_id, step, service_code, office, list, entry, starts_at, ends_at, \
-             ended) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0)",
+             ended, audience) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10) ON CONFLICT (id) DO UPDATE SET \
+             list = excluded.list, entry = excluded.entry, starts_at = excluded.starts_at, \
+             ends_at = excluded.ends_at, ended = 0, audience = excluded.audience",
             vec![
                 notice_id(&state.id, step).into(),
                 state.id.clone().into(),
@@ -84,6 +91,7 @@ impl Store {
                 entry.into(),
                 millis(starts).into(),
                 millis(ends).into(),
+                audience.into(),
             ],
         )
         .await?;
@@ -96,23 +104,33 @@ impl Store {
         Ok(())
     }
 
-    /// What is on public notice now, of one service or all, ending soonest first.
+    /// What is on public notice now for readers of `audiences` (`public`, `signed_in`), of
+    /// one service or all, ending soonest first.
     ///
     /// # Errors
     /// The database fails.
     pub async fn public_notices(
         &self,
         service: Option<&str>,
+        audiences: &[&str],
         now: DateTime<Utc>,
     ) -> Result<Vec<PublicNotice>, StoreError> {
         let mut values: Vec<sea_orm::Value> = vec![millis(now).into()];
-        let only = match service {
-            Some(code) => {
-                values.push(code.to_owned().into());
-                " AND service_code = $2"
-            }
-            None => "",
-        };
+        let slots: Vec<String> = audiences
+            .iter()
+            .map(|a| {
+                values.push((*a).to_owned().into());
+                format!("${}", values.len())
+            })
+            .collect();
+        let mut only = format!(" AND audience IN ({})", slots.join(", "));
+        if slots.is_empty() {
+            only = " AND 1 = 0".to_owned();
+        }
+        if let Some(code) = service {
+            values.push(code.to_owned().into());
+            only.push_str(&format!(" AND service_code = ${}", values.len()));
+        }
         let rows = all(
             &self.db,
             &format!(
@@ -138,12 +156,17 @@ impl Store {
             .collect()
     }
 
-    /// The case a notice id is of.
+    /// The case and publicity step a notice id is of, with its audience.
     ///
     /// # Errors
     /// The database fails.
-    pub async fn notice_case(&self, id: &str) -> Result<Option<String>, StoreError> {
-        let row = one(&self.db, "SELECT case_id FROM public_notices WHERE id = $1", vec![id.to_owned().into()]).await?;
-        Ok(row.map(|r| r.try_get("", "case_id")).transpose()?)
+    pub async fn notice_case(&self, id: &str) -> Result<Option<(String, String, String)>, StoreError> {
+        let row = one(
+            &self.db,
+            "SELECT case_id, step, audience FROM public_notices WHERE id = $1",
+            vec![id.to_owned().into()],
+        )
+        .await?;
+        row.map(|r| Ok((r.try_get("", "case_id")?, r.try_get("", "step")?, r.try_get("", "audience")?))).transpose()
     }
 }

@@ -37,6 +37,9 @@ impl Store {
             "step_facts",
             "case_keys",
             "case_keys_pending",
+            // A credit record (信用记录) is not in this list: it is kept under the credit
+            // rules, not the case's archive term.
+            "public_notices",
         ] {
             exec(&txn, &format!("DELETE FROM {table} WHERE case_id IN ({due})"), vec![at.into()]).await?;
         }

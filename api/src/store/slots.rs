@@ -149,6 +149,17 @@ impl Store {
         row.as_ref().map(slot).transpose()
     }
 
+    /// Refuses a booking of a slot with no place left (or no such slot), as the transaction
+    /// sees it.
+    pub(super) async fn has_place(&self, txn: &sea_orm::DatabaseTransaction, slot: &str) -> Result<(), StoreError> {
+        let row = one(txn, "SELECT booked, capacity FROM slots WHERE id = $1", vec![slot.to_owned().into()]).await?;
+        let room = match row {
+            Some(r) => r.try_get::<i32>("", "booked")? < r.try_get::<i32>("", "capacity")?,
+            None => false,
+        };
+        if room { Ok(()) } else { Err(EngineError::SlotFull(slot.to_owned()).into()) }
+    }
+
     /// Takes a place in a slot, or refuses when none is left.
     pub(super) async fn take_place(&self, w: &mut Writes<'_>, slot: &str) -> Result<(), StoreError> {
         let done = w

@@ -184,7 +184,7 @@ impl Tx<'_> {
         }
     }
 
-    fn notify(&mut self, to: Recipient, template: String) {
+    pub(super) fn notify(&mut self, to: Recipient, template: String) {
         let effect = Effect { id: self.state.next_id, step: None, spec: EffectSpec::Notify { to, template } };
         self.emit(Event::EffectRequested { effect });
     }

@@ -90,6 +90,10 @@ pub enum Command {
     LodgeObjection {
         /// What is objected to.
         text: String,
+        /// The publicity step whose list it is lodged from; the objection is refused when
+        /// the case has moved on to another list. Empty: the list running now.
+        #[serde(default)]
+        step: String,
     },
     /// Book the visit in a slot the office published (or move to another).
     BookVisit {

@@ -42,14 +42,30 @@ pub const CONFIRM: &str = "confirm";
 pub const REVOKE: &str = "revoke";
 
 impl Tx<'_> {
-    /// Refuses a code that is not a material the definition lets a commitment replace.
-    pub(super) fn check_commitments(&self, codes: &[String]) -> Result<(), EngineError> {
+    /// Refuses a code that is not a material the definition lets a commitment replace, one
+    /// this application does not need, or one supplied as well: a commitment stands for a
+    /// proof that is required and missing, nothing else.
+    pub(super) fn check_commitments(
+        &self,
+        codes: &[String],
+        form: &serde_json::Value,
+        supplied: &std::collections::BTreeMap<String, super::state::MaterialRef>,
+    ) -> Result<(), EngineError> {
         let spec = &self.service.spec;
         for code in codes {
             let allowed =
                 spec.commitment.is_some() && spec.materials.iter().any(|m| &m.code == code && m.commitment.is_some());
             if !allowed {
                 return Err(EngineError::NoCommitment(code.clone()));
+            }
+            let required = super::materials::is_required(self.service, form, code).map_err(EngineError::Condition)?;
+            if !required || supplied.contains_key(code) || self.state.materials.contains_key(code) {
+                return Err(EngineError::BadData {
+                    field: "commitments".into(),
+                    message: format!(
+                        "`{code}` is not required here or is supplied: nothing for a commitment to replace"
+                    ),
+                });
             }
         }
         Ok(())
@@ -65,7 +81,7 @@ impl Tx<'_> {
             limit: rule.limit,
             anchor: self.now(),
             warn_percent: self.service.spec.sla.warn_at_percent,
-            counting: self.service.spec.pause_counting,
+            counting: self.counting(),
         };
         let task = Task {
             id: self.state.next_id,
@@ -111,7 +127,10 @@ impl Tx<'_> {
             self.emit(Event::CommitmentVerified { by, finding, at });
             return Ok(());
         }
-        self.emit(Event::ApprovalRevoked { reason: finding, by, at });
+        self.emit(Event::ApprovalRevoked { reason: finding.clone(), by, at });
+        // 国办发〔2020〕42号: the applicant is told in writing why the approval is revoked.
+        let words = format!("经核查，您的告知承诺与实际情况不符，已撤销许可并记入信用记录。核查发现：{finding}");
+        self.notify(crate::definition::Recipient::Applicant, words);
         // A revoked approval has nothing left to time (a preparation period, say).
         let timers: Vec<u32> = self.state.timers.keys().copied().collect();
         for timer in timers {

@@ -78,7 +78,7 @@ impl Tx<'_> {
                     limit,
                     anchor: self.now(),
                     warn_percent: self.service.spec.sla.warn_at_percent,
-                    counting: self.service.spec.pause_counting,
+                    counting: self.counting(),
                 };
                 Some(Clock::start(start, self.calendar())?)
             }
@@ -108,8 +108,12 @@ impl Tx<'_> {
         action: &str,
         data: &serde_json::Map<String, serde_json::Value>,
     ) -> Result<(), EngineError> {
-        // The applicant is a party to their own case: refused here as everywhere.
+        // The applicant is a party to their own case: refused here as everywhere. The
+        // committee sits in its own office: a member of an office above it is not one.
         self.require_staff(&task.role, &task.office)?;
+        if self.actor().office != task.office {
+            return Err(EngineError::OutOfScope);
+        }
         let reason = super::commitment::text(data, "reason")?;
         let me = self.actor().user.clone();
         let Some(vote) = self.state.vote.clone() else { return Err(EngineError::MissingStep(task.step.clone())) };

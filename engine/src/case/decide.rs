@@ -80,6 +80,13 @@ impl Tx<'_> {
         self.ctx.actor
     }
 
+    /// How the clocks of this case count a pause: as its legal clock does once accepted (a
+    /// case keeps the count it started with, whatever the definition says later), else as
+    /// the definition says.
+    pub fn counting(&self) -> crate::clock::PauseCounting {
+        self.state.legal.as_ref().map_or(self.service.spec.pause_counting, |c| c.counting)
+    }
+
     /// Refuses unless the status is one of `allowed`.
     pub fn require_status(&self, command: &'static str, allowed: &[Status]) -> Result<(), EngineError> {
         if allowed.contains(&self.state.status) {
@@ -128,7 +135,7 @@ impl Tx<'_> {
             Command::SubmitDraft { form, materials, commitments } => {
                 self.submit_draft(form.as_ref(), materials, commitments)
             }
-            Command::LodgeObjection { text } => self.lodge_objection(text),
+            Command::LodgeObjection { text, step } => self.lodge_objection(text, step),
             Command::BookVisit { slot } => self.book(slot),
             Command::CancelBooking => self.cancel_booking(),
             Command::RecordNoShow => self.record_no_show(),
@@ -188,7 +195,7 @@ impl Tx<'_> {
                 limit: sla.follow_up_limit,
                 anchor: self.now(),
                 warn_percent: sla.warn_at_percent,
-                counting: self.service.spec.pause_counting,
+                counting: self.counting(),
             };
             let clock = crate::clock::Clock::start(start, self.calendar())?;
             let task = super::state::Task {

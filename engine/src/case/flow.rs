@@ -83,7 +83,7 @@ impl<'a> Tx<'a> {
         let warn_percent = spec.warn_at_percent.unwrap_or(self.service.spec.sla.warn_at_percent);
         let clock = match spec.limit {
             Some(limit) => Some(Clock::start(
-                ClockStart { limit, anchor: self.now(), warn_percent, counting: self.service.spec.pause_counting },
+                ClockStart { limit, anchor: self.now(), warn_percent, counting: self.counting() },
                 self.calendar(),
             )?),
             None => None,

@@ -78,7 +78,7 @@ impl Tx<'_> {
         if let Some(unknown) = materials.keys().find(|c| !is_known(self.service, c)) {
             return Err(EngineError::UnknownMaterial(unknown.clone()));
         }
-        self.check_commitments(commitments)?;
+        self.check_commitments(commitments, form, materials)?;
         for timer in &spec.timers {
             if let crate::definition::TimerDue::AtFormDate(field) = &timer.due {
                 super::flow::form_date(form, field)?;

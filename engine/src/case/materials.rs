@@ -67,3 +67,20 @@ pub fn missing<'s>(
 pub fn is_satisfied(service: &Service, code: &str, materials: &BTreeMap<String, MaterialRef>) -> bool {
     service.spec.materials.iter().find(|m| m.code == code).is_some_and(|m| satisfied(m, &|c| materials.contains_key(c)))
 }
+
+/// Whether a material is required for an application with `form`: `required`, or its
+/// `required_when` holds.
+///
+/// # Errors
+/// A message when the condition cannot be evaluated on the form.
+pub fn is_required(service: &Service, form: &serde_json::Value, code: &str) -> Result<bool, String> {
+    let Some(m) = service.spec.materials.iter().find(|m| m.code == code) else { return Ok(false) };
+    match service.required_when(code) {
+        Some(cond) => {
+            let empty = BTreeMap::new();
+            let facts = Facts { form, data: &empty, materials: &[] };
+            cond.eval_in(&facts.prepare()?)
+        }
+        None => Ok(m.required),
+    }
+}

@@ -38,7 +38,7 @@ impl Tx<'_> {
             limit: rule.limit,
             anchor: self.now(),
             warn_percent: self.service.spec.sla.warn_at_percent,
-            counting: self.service.spec.pause_counting,
+            counting: self.counting(),
         };
         let task = Task {
             id: self.state.next_id,

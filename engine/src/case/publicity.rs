@@ -70,15 +70,17 @@ impl Tx<'_> {
         Ok(())
     }
 
-    pub(super) fn lodge_objection(&mut self, text: &str) -> Result<(), EngineError> {
+    pub(super) fn lodge_objection(&mut self, text: &str, from: &str) -> Result<(), EngineError> {
         if self.actor().is_system() {
             return Err(EngineError::NotSystem);
         }
         if self.actor().user == self.state.applicant {
             return Err(EngineError::OwnApplication);
         }
-        let running = self.state.publicity.as_ref().is_some_and(|p| p.running(self.now()));
-        if self.state.status != Status::InProgress || !running {
+        let running =
+            self.state.publicity.as_ref().is_some_and(|p| p.running(self.now()) && (from.is_empty() || p.step == from));
+        // A special procedure's pause does not take the list down: objections still come.
+        if !matches!(self.state.status, Status::InProgress | Status::Paused) || !running {
             return Err(EngineError::PublicityClosed);
         }
         if text.trim().is_empty() {
@@ -129,7 +131,7 @@ impl Tx<'_> {
         if answer.trim().is_empty() {
             return Err(EngineError::BadData {
                 field: "data.answer".into(),
-                message: "the answer is told to whoever objected".into(),
+                message: "the answer is recorded on the case and in its history".into(),
             });
         }
         let by = self.actor().user.clone();

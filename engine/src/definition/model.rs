@@ -280,6 +280,16 @@ pub enum PauseCounting {
     Exact,
 }
 
+impl PauseCounting {
+    /// Whether this is [`PauseCounting::Exact`], the count of clocks stored before the
+    /// setting existed (which a clock then leaves out of its JSON, so the events that
+    /// carry it hash as they did).
+    #[must_use]
+    pub fn is_exact(&self) -> bool {
+        *self == Self::Exact
+    }
+}
+
 fn yes() -> bool {
     true
 }

@@ -248,10 +248,25 @@ pub struct PublicityStep {
     pub office_field: Option<String>,
     /// What the public list shows of each case: form fields, each masked as the law allows.
     pub shown: Vec<ShownField>,
+    /// Who may read the list.
+    #[serde(default)]
+    pub audience: Audience,
     /// Step after the period, when no objection was upheld.
     pub next: String,
     /// Step taken when an objection is upheld (异议成立).
     pub on_upheld: String,
+}
+
+/// Who may read a list on public notice.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    /// Everyone, without signing in.
+    #[default]
+    Public,
+    /// Whoever signs in with the province's identity (a school's own list, kept off the open
+    /// internet).
+    SignedIn,
 }
 
 /// A form field shown on a public list.
@@ -275,7 +290,7 @@ pub enum Mask {
     /// Shown as given (a school, a title applied for).
     #[default]
     None,
-    /// A person's name: the surname and `*` for the rest (张*, 欧阳**).
+    /// A person's name: the first character, `*` for the middle, the last (张*, 张*雨, 欧**娜).
     Name,
     /// Hidden but for the first and last characters (身份证号, 学籍号).
     Partial,

@@ -306,6 +306,16 @@ impl<'a> Checker<'a> {
                 }
                 for (j, f) in p.shown.iter().enumerate() {
                     self.form_field(&format!("{path}.shown[{j}].field"), &f.field);
+                    let schema = self.spec.form.pointer(&format!("/properties/{}", f.field));
+                    let format = schema.and_then(|s| s.get("format")).and_then(|v| v.as_str());
+                    let title = schema.and_then(|s| s.get("title")).and_then(|v| v.as_str()).unwrap_or_default();
+                    let personal = format == Some("id-card") || f.field.contains("phone") || title.contains("电话");
+                    if personal && f.mask == super::Mask::None {
+                        self.problem(
+                            format!("{path}.shown[{j}].mask"),
+                            "a 身份证号 or a phone number is never shown in full on a public list",
+                        );
+                    }
                 }
                 if p.shown.is_empty() {
                     self.problem(format!("{path}.shown"), "a public list shows at least one field");
@@ -377,6 +387,16 @@ impl<'a> Checker<'a> {
                     &path,
                     format!(
                         "step `{}` inside the branches of `{}` must lead to its join (no ends, no nested parallels)",
+                        s.id, steps[index].id
+                    ),
+                );
+            }
+            // A case holds one 公示 and one vote at a time.
+            if matches!(s.kind, StepKind::Publicity(_) | StepKind::Committee(_)) {
+                self.problem(
+                    &path,
+                    format!(
+                        "step `{}` (公示 or a committee) cannot run inside the branches of `{}`",
                         s.id, steps[index].id
                     ),
                 );

@@ -64,7 +64,8 @@ async fn render(app: &App, mut visit: Visit, service: Option<&str>, problem: Opt
     }
     const DOC: &str = "query($s: String) { publicNotices(service: $s) { id serviceName list startsAt lastDay \
         columns { title value } } }";
-    let data = match app.client().run::<Data>(None, DOC, json!({ "s": service })).await {
+    let who = visit.claims();
+    let data = match app.client().run::<Data>(who.as_ref(), DOC, json!({ "s": service })).await {
         Ok(d) => d,
         Err(f) => return visit.refused(&f),
     };
@@ -119,7 +120,9 @@ pub async fn object(
     let doc = "mutation($n: String!, $t: String!) { lodgeObjection(notice: $n, text: $t) { receivedAt } }";
     match app.client().run::<serde_json::Value>(Some(&who), doc, json!({ "n": id, "t": text })).await {
         Ok(_) => {
-            visit.flash("异议已收到。办理机关将核实并答复，公示期满前提出的异议答复后才会进入下一环节。");
+            visit.flash(
+                "异议已收到。办理机关将核实处理，处理结果记入办件；公示期满前提出的异议处理完毕后才会进入下一环节。",
+            );
             visit.redirect("/notices")
         }
         Err(f) if f.in_place() => render(&app, visit, None, Some((&id, &text, crate::web::words(&f)))).await,
