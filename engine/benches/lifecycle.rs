@@ -54,8 +54,14 @@ fn lifecycle(
         n += 1;
     };
     let spec = &service.spec;
+    // The proofs a commitment may replace that this application needs.
     let commitments: Vec<String> = if spec.commitment.is_some() {
-        spec.materials.iter().filter(|m| m.commitment.is_some()).map(|m| m.code.clone()).collect()
+        spec.materials
+            .iter()
+            .filter(|m| m.commitment.is_some())
+            .filter(|m| engine::case::materials::is_required(service, form, &m.code).unwrap())
+            .map(|m| m.code.clone())
+            .collect()
     } else {
         Vec::new()
     };
