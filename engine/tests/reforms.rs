@@ -431,6 +431,23 @@ fn who_may_object_and_how_an_objection_is_answered() {
     let objections = &case.state.publicity.as_ref().unwrap().objections;
     assert_eq!(objections.len(), 1);
     assert_eq!(objections[0].answer, None);
+    // Answered, the objector (and only the objector) is told.
+    let events = complete(&mut case, &school_admin(), "school_publicity", "dismiss", answer()).unwrap();
+    let told: Vec<&EffectSpec> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::EffectRequested { effect } => Some(&effect.spec),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(told.len(), 1, "{told:?}");
+    match told[0] {
+        EffectSpec::Notify { to: engine::definition::Recipient::User(who), template } => {
+            assert_eq!(who, "other-1");
+            assert!(template.contains("异议不成立") && template.contains("不成立"), "{template}");
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 // ---------- Committee votes ----------

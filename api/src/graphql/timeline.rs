@@ -78,6 +78,10 @@ pub fn is_secret(service: &Service, event: &Event) -> bool {
     match event {
         Event::VoteCast { .. } | Event::MemberRecused { .. } | Event::VoteClosed { .. } => true,
         Event::ObjectionLodged { .. } => true,
+        Event::EffectRequested { effect } => matches!(
+            &effect.spec,
+            engine::definition::EffectSpec::Notify { to: engine::definition::Recipient::User(_), .. }
+        ),
         Event::TaskCompleted { step, .. } => {
             matches!(service.step(step).map(|s| &s.kind), Some(StepKind::Committee(_)))
         }
@@ -106,6 +110,15 @@ pub fn without_secrets(service: &Service, events: &[Recorded]) -> Vec<Recorded> 
                         reason.clear();
                     }
                     Event::ObjectionLodged { objection } => objection.by.clear(),
+                    Event::EffectRequested { effect } => {
+                        if let engine::definition::EffectSpec::Notify {
+                            to: engine::definition::Recipient::User(who),
+                            ..
+                        } = &mut effect.spec
+                        {
+                            who.clear();
+                        }
+                    }
                     Event::TaskCompleted { by, .. } => by.clear(),
                     _ => {}
                 }

@@ -55,6 +55,10 @@ pub struct Objection {
     pub upheld: Option<bool>,
 }
 
+fn p_list(p: Option<&Publicity>) -> String {
+    p.map(|p| p.list.clone()).unwrap_or_default()
+}
+
 /// The action that finds an objection unfounded.
 pub const DISMISS: &str = "dismiss";
 /// The action that upholds it.
@@ -131,14 +135,22 @@ impl Tx<'_> {
         if answer.trim().is_empty() {
             return Err(EngineError::BadData {
                 field: "data.answer".into(),
-                message: "the answer is recorded on the case and in its history".into(),
+                message: "the answer is told to whoever objected and kept on the case".into(),
             });
         }
         let by = self.actor().user.clone();
         let (task, step, action) = (id, step.to_owned(), action.to_owned());
         let upheld = action == UPHOLD;
+        let objector = self.state.publicity.as_ref().and_then(|p| p.objections.iter().find(|o| o.id == id));
+        let told = objector.map(|o| (o.by.clone(), p_list(self.state.publicity.as_ref())));
         self.emit(Event::TaskCompleted { task, step, action, data: serde_json::Map::new(), by: by.clone() });
-        self.emit(Event::ObjectionAnswered { objection: id, upheld, answer, by });
+        self.emit(Event::ObjectionAnswered { objection: id, upheld, answer: answer.clone(), by });
+        if let Some((who, list)) = told {
+            // Whoever objected is told the answer, and only them.
+            let verdict = if upheld { "异议成立" } else { "异议不成立" };
+            let words = format!("您对“{list}”提出的异议已答复：{verdict}。{answer}");
+            self.notify(crate::definition::Recipient::User(who), words);
+        }
         self.publicity_may_end()
     }
 

@@ -229,6 +229,9 @@ pub enum Recipient {
     Applicant,
     /// Staff of a role, in the case office.
     Role(String),
+    /// One person by user id (whoever lodged an objection, told its answer); set by the
+    /// engine, not written in definitions.
+    User(String),
 }
 
 /// 公示: a public notice period.

@@ -285,6 +285,12 @@ impl<'a> Checker<'a> {
                         EffectSpec::Notify { to: Recipient::Role(r), .. } => {
                             self.role(&format!("{path}.effects[{j}].to"), r);
                         }
+                        EffectSpec::Notify { to: Recipient::User(_), .. } => {
+                            self.problem(
+                                format!("{path}.effects[{j}].to"),
+                                "a definition notifies roles or the applicant",
+                            );
+                        }
                         EffectSpec::IssueCertificate { number_pattern, .. } => {
                             if let Err(e) = crate::certificate::NumberPattern::parse(number_pattern) {
                                 self.problem(format!("{path}.effects[{j}].number_pattern"), e);
