@@ -802,17 +802,27 @@ fn a_slot_in_the_past_or_elsewhere_cannot_be_booked() {
     assert_eq!(change.run(&school(), Command::BookVisit { slot: other }), Err(EngineError::NoBooking));
 }
 
-/// Given two applicants' cases, when each books the same slot, then the engine lets each
-/// case book it: it decides per case and knows nothing of the slot's other places. Whether
-/// the slot has room (SlotFull for the one who loses a race for the last place) is the
-/// store's, in the same transaction, and is tested over HTTP.
+/// Given a slot with one place left and two applicants' cases, when both book it at once
+/// (each case decides the booking), then the first to take the place has it and the other
+/// is told the slot is full (SlotFull, 这个时段已约满); once the first gives it up, the
+/// second can take it. (The runtime takes the place in the booking's own transaction; the
+/// race between two transactions is tested over HTTP on both databases.)
 #[test]
-fn two_applicants_book_the_same_slot_each_on_their_own_case() {
+fn two_applicants_book_the_last_place_at_once_one_wins_and_one_is_told() {
+    use engine::case::booking::Places;
     let (mut a, mut b) = (credential_case("t-1"), credential_case("t-2"));
     let same = credential_slot(&a, "S1", cst(2026, 4, 23, 9, 0));
-    assert_eq!(book(&mut a, "t-1", same.clone()).unwrap(), [Event::VisitBooked { booking: same.clone() }]);
-    assert_eq!(book(&mut b, "t-2", same.clone()).unwrap(), [Event::VisitBooked { booking: same.clone() }]);
-    assert_eq!((a.state.booking.as_ref(), b.state.booking.as_ref()), (Some(&same), Some(&same)));
+    let mut places = Places { capacity: 3, booked: 2 };
+    let first = book(&mut a, "t-1", same.clone()).unwrap();
+    let second = book(&mut b, "t-2", same.clone()).unwrap();
+    assert_eq!((first.len(), second.len()), (1, 1), "each case would book it");
+    assert_eq!(places.take("S1"), Ok(()));
+    let told = places.take("S1").unwrap_err();
+    assert_eq!(told, EngineError::SlotFull("S1".into()));
+    assert_eq!(told.code(), engine::case::ErrorCode::Conflict);
+    assert_eq!(told.words(), "这个时段已约满，请选择其他时段");
+    places.free();
+    assert_eq!(places.take("S1"), Ok(()), "a place given back is taken again");
 }
 
 /// Given a visit booked for Thu 2026-04-23 09:00, when the reviewer records a no-show before

@@ -29,6 +29,37 @@ pub struct Booking {
     pub ends_at: DateTime<Utc>,
 }
 
+/// A slot's places: how many it has and how many are taken. The runtime keeps them with the
+/// slot and asks [`Places::take`] in the booking's own transaction (and repeats the same
+/// condition in its conditional update, which is what makes a race for the last place go to
+/// one of the two).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Places {
+    /// Places in all.
+    pub capacity: u32,
+    /// Places taken.
+    pub booked: u32,
+}
+
+impl Places {
+    /// Takes a place for a booking of slot `slot`, or says it is full.
+    ///
+    /// # Errors
+    /// [`EngineError::SlotFull`] when every place is taken.
+    pub fn take(&mut self, slot: &str) -> Result<(), EngineError> {
+        if self.booked >= self.capacity {
+            return Err(EngineError::SlotFull(slot.to_owned()));
+        }
+        self.booked += 1;
+        Ok(())
+    }
+
+    /// Gives a place back (a booking moved, cancelled, or its case concluded).
+    pub fn free(&mut self) {
+        self.booked = self.booked.saturating_sub(1);
+    }
+}
+
 impl Tx<'_> {
     pub(super) fn book(&mut self, slot: &Booking) -> Result<(), EngineError> {
         self.require_applicant()?;
