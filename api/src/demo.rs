@@ -30,7 +30,7 @@ pub struct Identity {
 
 /// The demo's people: applicants with cases of their own, one without, and the staff who
 /// work the demo's cases.
-pub const IDENTITIES: [Identity; 24] = [
+pub const IDENTITIES: [Identity; 25] = [
     Identity {
         sub: "school-7",
         name: "新申办学校",
@@ -124,6 +124,13 @@ pub const IDENTITIES: [Identity; 24] = [
         roles: &["reviewer"],
         office: "4101",
         about: "工作人员：郑州市教师资格认定机构审核人员",
+    },
+    Identity {
+        sub: "teacher-3",
+        name: "马俊杰",
+        roles: &["applicant"],
+        office: "",
+        about: "申请人：教师资格认定，已预约现场确认",
     },
     Identity {
         sub: "org-1",

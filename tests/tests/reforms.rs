@@ -322,6 +322,25 @@ async fn a_teacher_title_through_two_public_notices_an_objection_and_a_committee
         assert_eq!(checked, json!({ "status": "VALID", "licence": "中小学教师专业技术职务任职资格证书" }), "{n}");
         let status = api.call(None, STATUS, json!({ "t": id, "q": code })).await;
         assert_eq!(status["data"]["caseStatus"]["publicStatus"], "评审通过", "{n}");
+        // Concluded when the results' list ended (the scheduler ran to that day): the report
+        // over the days from today to then.
+        let auditor = token("audit-1", &["auditor"], "41");
+        let days = json!({ "f": {
+            "from": engine::calendar::local_date(chrono::Utc::now()).to_string(),
+            "to": engine::calendar::local_date(ends).to_string() } });
+        let report = api
+            .ok(
+                &auditor,
+                "query($f: SlaFilter!) { slaReport(filter: $f) { services { service concluded onTimeLegal } } }",
+                days,
+            )
+            .await;
+        let title = report["services"].as_array().unwrap().iter().find(|s| s["service"] == "JY-GG-0003").cloned();
+        assert_eq!(
+            title,
+            Some(json!({ "service": "JY-GG-0003", "concluded": 1, "onTimeLegal": 1.0 })),
+            "{n}: {report}"
+        );
     }
 }
 
@@ -405,6 +424,10 @@ async fn student_aid_for_a_migrant_pupil_on_the_same_path_and_a_tie_vote_over_ht
         }
         let c = act(&api, &lead, &tie, task, "close", json!(null)).await;
         assert_eq!((c["outcome"].as_str(), c["publicStatus"].as_str()), (Some("DENIED"), Some("未认定")), "{n}: {c}");
+        let auditor = token("audit-1", &["auditor"], "41");
+        let report = api.ok(&auditor, "{ slaReport { services { service received concluded } } }", json!({})).await;
+        let aid = report["services"].as_array().unwrap().iter().find(|s| s["service"] == "JY-GG-0004").cloned();
+        assert_eq!(aid, Some(json!({ "service": "JY-GG-0004", "received": 2, "concluded": 2 })), "{n}: {report}");
     }
 }
 

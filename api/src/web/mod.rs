@@ -300,6 +300,13 @@ pub fn when(rfc3339: &str) -> String {
     china(rfc3339).map_or_else(|| rfc3339.to_owned(), |t| t.format("%Y年%-m月%-d日 %H:%M").to_string())
 }
 
+/// A day written `YYYY-MM-DD` in words: 2026年12月8日 (as given when it is not one).
+#[must_use]
+pub fn date_words(ymd: &str) -> String {
+    chrono::NaiveDate::parse_from_str(ymd, "%Y-%m-%d")
+        .map_or_else(|_| ymd.to_owned(), |d| d.format("%Y年%-m月%-d日").to_string())
+}
+
 /// The day only: 2026年12月1日.
 #[must_use]
 pub fn day(rfc3339: &str) -> String {

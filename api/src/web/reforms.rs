@@ -144,9 +144,9 @@ impl CaseReforms {
         }
         if let Some(p) = &self.publicity {
             let mut lines = vec![if p.ended {
-                format!("{}：已于 {} 期满", p.list, p.last_day)
+                format!("{}：已于 {} 期满", p.list, super::date_words(&p.last_day))
             } else {
-                format!("{}：公示至 {}", p.list, p.last_day)
+                format!("{}：公示至 {}", p.list, super::date_words(&p.last_day))
             }];
             if p.objections.is_empty() {
                 lines.push("公示期内没有收到异议。".into());

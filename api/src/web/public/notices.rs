@@ -78,7 +78,7 @@ async fn render(app: &App, mut visit: Visit, service: Option<&str>, problem: Opt
         let entry = Entry {
             columns: n.columns.into_iter().map(|c| (c.title, c.value)).collect(),
             from: super::super::day(&n.starts_at),
-            until: n.last_day,
+            until: super::super::date_words(&n.last_day),
             id: n.id,
             typed,
             error,
