@@ -393,7 +393,13 @@ fn case_page(visit: &mut Visit, c: Case, errors: Vec<(String, String)>, typed: &
         asked_other,
         asked_at: open.map(|n| when(&n.at)).unwrap_or_default(),
         may_supply: has("SUPPLY_MATERIALS"),
-        reforms: c.reforms.blocks(),
+        // The booking has its own section here, with its buttons.
+        reforms: c
+            .reforms
+            .blocks()
+            .into_iter()
+            .filter(|b| !(b.title == "预约" && (has("BOOK_VISIT") || has("CANCEL_BOOKING"))))
+            .collect(),
         booked: c.reforms.booked(),
         may_book: has("BOOK_VISIT"),
         may_cancel_booking: has("CANCEL_BOOKING"),
