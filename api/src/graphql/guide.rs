@@ -147,6 +147,8 @@ pub struct DataField {
     pub name: String,
     /// Its type.
     pub r#type: DataType,
+    /// What a form shows beside it.
+    pub label: String,
 }
 
 /// A step of the baseline (pre-reform) process.
@@ -193,7 +195,14 @@ pub(super) fn actions_of(service: &engine::Service, step: &str) -> (Vec<ActionVi
     let (actions, outputs) = service.task_actions(step);
     (
         actions.into_iter().map(|a| ActionView { code: a.action, label: a.label, next: a.next }).collect(),
-        outputs.into_iter().map(|(name, ty)| DataField { name, r#type: ty.into() }).collect(),
+        outputs
+            .into_iter()
+            .map(|(name, ty)| DataField {
+                label: engine::Service::output_label(&name).to_owned(),
+                name,
+                r#type: ty.into(),
+            })
+            .collect(),
     )
 }
 

@@ -125,6 +125,20 @@ impl Service {
         }
     }
 
+    /// What a clerk reads beside a datum a task records: the engine's own tasks' in Chinese
+    /// (a definition's outputs have no title: their name).
+    #[must_use]
+    pub fn output_label(name: &str) -> &str {
+        match name {
+            "finding" => "核查发现",
+            "answer" => "答复内容",
+            "notice" => "预审意见",
+            "reason" => "理由（回避时必填）",
+            "note" => "回访整改情况",
+            other => other,
+        }
+    }
+
     /// The actions a task at step `id` offers and the data they record: a task step's own,
     /// or those of the engine's own tasks (a bad rating's follow-up, a commitment's
     /// verification, a draft's pre-review, an objection during 公示, a committee's vote).

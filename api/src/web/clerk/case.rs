@@ -65,6 +65,7 @@ struct Action {
 struct DataField {
     name: String,
     r#type: String,
+    label: String,
 }
 
 #[derive(Deserialize)]
@@ -214,7 +215,7 @@ fn case_doc() -> String {
         "query($id: String!) {{ case(id: $id) {{ id service serviceName version publicStatus office \
     applicant outcome receivedAt acceptedAt concludedAt \
     clocks {{ legal {{ ...clock }} promised {{ ...clock }} steps {{ stepName clock {{ ...clock }} }} pausedFor }} \
-    tasks {{ id step stepName roleName claimedBy actions {{ code label }} data {{ name type }} }} \
+    tasks {{ id step stepName roleName claimedBy actions {{ code label }} data {{ name type label }} }} \
     operations {{ operation label taskId procedure }} \
     materials {{ code name status files {{ fileName url }} deferredUntil }} \
     corrections {{ at items {{ materialName note }} }} formData {{ title value }} extensions {{ amount reason }} \
@@ -290,7 +291,8 @@ pub struct Act {
     task: u32,
     code: String,
     label: String,
-    data: Vec<(String, &'static str)>,
+    /// Name, kind, label.
+    data: Vec<(String, &'static str, String)>,
 }
 
 /// An open task with what may be done on it.
@@ -437,7 +439,11 @@ pub(super) fn page(
                             task: t.id,
                             code: a.code.clone(),
                             label: a.label.clone(),
-                            data: t.data.iter().map(|d| (d.name.clone(), data_kind(&d.r#type))).collect(),
+                            data: t
+                                .data
+                                .iter()
+                                .map(|d| (d.name.clone(), data_kind(&d.r#type), d.label.clone()))
+                                .collect(),
                         })
                         .collect()
                 } else {
