@@ -1257,3 +1257,28 @@ fn an_objection_goes_only_to_the_list_it_was_lodged_from() {
     case.at(cst(2026, 9, 21, 10, 0)).ok(&colleague, this);
     assert_eq!(case.state.publicity.as_ref().unwrap().objections.len(), 1);
 }
+
+/// Given an address change at its site inspection and a hearing pausing the clocks, when the
+/// inspector finishes during the hearing, then the review's step clock starts paused (no
+/// deadline while the hearing runs) and runs from the hearing's end: the hearing's time is
+/// left out of the step as of the case.
+#[test]
+fn a_step_reached_during_a_special_procedure_starts_counting_when_it_ends() {
+    let mut case = Case::new(service("private-school-change.yaml"), cst(2026, 3, 9, 9, 0));
+    let mut all: Vec<&str> = ADDRESS_UPLOADS.to_vec();
+    all.extend(SITE_PROOFS);
+    case.ok(&school(), submit_with(&[], &all));
+    case.at(cst(2026, 3, 9, 10, 0))
+        .ok(&staff("clerk-1", "window_clerk", "4101"), Command::AcceptCase { deferred: vec![] });
+    let approver = staff("appr-1", "approver", "4101");
+    case.at(cst(2026, 3, 10, 10, 0))
+        .ok(&approver, Command::PauseClock { procedure: "hearing".into(), notice: String::new() });
+    case.at(cst(2026, 3, 11, 9, 0)).complete(&inspector(), "site_inspection", "approve");
+    let review = case.state.tasks.values().find(|t| t.step == "review").unwrap().clock.clone().unwrap();
+    assert_eq!((review.running_since, review.deadline), (None, None), "paused while the hearing runs");
+    case.at(cst(2026, 3, 12, 15, 0)).ok(&approver, Command::ResumeClock);
+    let review = case.state.tasks.values().find(|t| t.step == "review").unwrap().clock.clone().unwrap();
+    // Counting resumes Fri 03-13 (whole days); the review's 5 working days end with Thu 03-19.
+    assert_eq!(review.deadline, Some(end_of(2026, 3, 19)));
+    assert_replays(&case);
+}

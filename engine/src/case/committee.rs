@@ -14,7 +14,7 @@ use super::decide::Tx;
 use super::error::EngineError;
 use super::event::Event;
 use super::state::Task;
-use crate::clock::{Clock, ClockStart};
+use crate::clock::ClockStart;
 use crate::definition::CommitteeStep;
 
 /// A member's vote.
@@ -80,7 +80,7 @@ impl Tx<'_> {
                     warn_percent: self.service.spec.sla.warn_at_percent,
                     counting: self.counting(),
                 };
-                Some(Clock::start(start, self.calendar())?)
+                Some(self.started(start)?)
             }
             None => None,
         };

@@ -82,10 +82,10 @@ impl<'a> Tx<'a> {
         };
         let warn_percent = spec.warn_at_percent.unwrap_or(self.service.spec.sla.warn_at_percent);
         let clock = match spec.limit {
-            Some(limit) => Some(Clock::start(
-                ClockStart { limit, anchor: self.now(), warn_percent, counting: self.counting() },
-                self.calendar(),
-            )?),
+            Some(limit) => {
+                let start = ClockStart { limit, anchor: self.now(), warn_percent, counting: self.counting() };
+                Some(self.started(start)?)
+            }
             None => None,
         };
         let task = Task {
@@ -102,6 +102,16 @@ impl<'a> Tx<'a> {
             self.pause_clocks(PauseReason::Step(id.to_owned()))?;
         }
         Ok(())
+    }
+
+    /// A new step clock; paused at once when the case's clocks are paused (a step reached
+    /// during a special procedure starts counting when it ends).
+    pub(super) fn started(&self, start: ClockStart) -> Result<Clock, EngineError> {
+        let mut clock = Clock::start(start, self.calendar())?;
+        if self.state.pause.is_some() {
+            clock.pause(self.now(), self.calendar())?;
+        }
+        Ok(clock)
     }
 
     fn arrive(&mut self, join: &str, mode: JoinMode, next: &str, depth: u32) -> Result<(), EngineError> {
