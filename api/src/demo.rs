@@ -327,11 +327,12 @@ impl Demo<'_> {
         self.run(case, actor, command, at).await
     }
 
-    /// The last working day, on or before today, inside one of `service`'s windows.
-    fn last_window_day(&self, service: &str) -> Result<Option<NaiveDate>, StoreError> {
+    /// The last working day inside one of `service`'s windows, `days_back` working days
+    /// before today or earlier (so what the demo does after it is in the past).
+    fn last_window_day(&self, service: &str, days_back: u32) -> Result<Option<NaiveDate>, StoreError> {
         let spec = &self.store.latest(service)?.spec;
         let calendar = self.store.calendar();
-        let mut day = engine::calendar::local_date(self.now);
+        let mut day = engine::calendar::local_date(self.working_days_ago(days_back)?);
         for _ in 0..400 {
             if engine::case::batch::window_for(&spec.batches, day).is_ok()
                 && calendar.is_working_day(day).map_err(failed)?
@@ -570,7 +571,9 @@ async fn reforms(d: &mut Demo<'_>) -> Result<(), StoreError> {
     d.complete(&case, "site_inspection", "approve", &inspector, start + Duration::days(2)).await?;
     d.complete(&case, "decision", "approve", &approver, start + Duration::days(3)).await?;
 
-    if let Some(filed) = d.last_window_day("JY-GG-0003")? {
+    // Filed 20 working days ago or before: one recommendation 12 working days ago (its list
+    // has ended), one yesterday (its list is up).
+    if let Some(filed) = d.last_window_day("JY-GG-0003", 20)? {
         let school = Actor::staff("zhao.xw", "school_admin", "4101050101");
         let materials = ["application_form", "teaching_record", "ethics_assessment", "annual_reviews"];
         for (applicant, name, id_card, recommended) in
@@ -579,7 +582,7 @@ async fn reforms(d: &mut Demo<'_>) -> Result<(), StoreError> {
             let form = json!({"school_code": "4101050101", "county_office": "410105", "name": name,
                 "id_card": id_card, "school_name": "郑州市金水区第一中学", "subject": "语文",
                 "current_title": "二级教师", "applied_title": "一级教师", "years_in_title": 6});
-            let at = at(filed, 10, 0).min(d.now - Duration::hours(6));
+            let at = at(filed, 10, 0);
             let case = d.submit("JY-GG-0003", applicant, form, &materials, at).await?;
             d.run(&case, &school, Command::AcceptCase { deferred: Vec::new() }, at + Duration::hours(1)).await?;
             let when = d.working_days_ago(recommended)?.max(at + Duration::hours(2));
@@ -587,13 +590,13 @@ async fn reforms(d: &mut Demo<'_>) -> Result<(), StoreError> {
         }
     }
 
-    if let Some(filed) = d.last_window_day("JY-GG-0004")? {
+    if let Some(filed) = d.last_window_day("JY-GG-0004", 1)? {
         let officer = Actor::staff("sun.zz", "aid_officer", "4101050201");
         let form = json!({"school_code": "4101050201", "county_office": "410105", "student_name": "张小雨",
             "id_card": "410105201001010026", "grade_class": "高一（3）班", "household": "随迁子女（外地户籍）",
             "family_situation": "最低生活保障家庭", "requested_level": "特别困难", "guardian_name": "张建国",
             "guardian_phone": "13800138000"});
-        let at = at(filed, 10, 0).min(d.now - Duration::hours(6));
+        let at = at(filed, 10, 0);
         let case = d.submit("JY-GG-0004", "guardian-3", form, &["application"], at).await?;
         d.run(&case, &officer, Command::AcceptCase { deferred: Vec::new() }, at + Duration::hours(1)).await?;
         for n in 2..=3 {

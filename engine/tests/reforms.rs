@@ -170,7 +170,7 @@ fn a_false_commitment_revokes_the_issued_licence_with_the_finding() {
     case.at(cst(2026, 3, 25, 10, 0));
     for empty in [Data::new(), data(&[("finding", "  ")])] {
         match complete(&mut case, &inspector(), VERIFICATION_STEP, "revoke", empty) {
-            Err(EngineError::BadData { field, .. }) => assert_eq!(field, "data.finding"),
+            Err(EngineError::TextRequired { field, .. }) => assert_eq!(field, "data.finding"),
             other => panic!("a revocation says what was false: {other:?}"),
         }
     }
@@ -400,22 +400,27 @@ fn who_may_object_and_how_an_objection_is_answered() {
 
     let mut case = title_case_on_the_list(cst(2026, 9, 2, 10, 0));
     case.at(cst(2026, 9, 3, 9, 0));
-    assert_eq!(lodge(&mut case, &teacher(), "我对自己有异议"), Err(EngineError::OwnApplication));
+    let own = lodge(&mut case, &teacher(), "我对自己有异议").unwrap_err();
+    assert_eq!((own.words(), own.code()), ("不能对自己的申请提出异议".to_owned(), engine::case::ErrorCode::Forbidden));
     assert_eq!(lodge(&mut case, &Actor::system(), "异议"), Err(EngineError::NotSystem));
     match lodge(&mut case, &Actor::applicant("colleague-7"), "  ") {
-        Err(EngineError::BadData { field, .. }) => assert_eq!(field, "text"),
+        Err(EngineError::TextRequired { field, .. }) => assert_eq!(field, "text"),
         other => panic!("{other:?}"),
+    }
+    match lodge(&mut case, &Actor::applicant("colleague-7"), &"长".repeat(2001)) {
+        Err(EngineError::BadData { field, .. }) => assert_eq!(field, "text"),
+        other => panic!("an objection has a length: {other:?}"),
     }
     // Staff of another office may object like anyone else.
     lodge(&mut case, &staff("other-1", "school_admin", "420102001"), "材料存疑").unwrap();
 
     for missing in [Data::new(), data(&[("answer", " ")])] {
         match complete(&mut case, &school_admin(), "school_publicity", "dismiss", missing) {
-            Err(EngineError::BadData { field, .. }) => assert_eq!(field, "data.answer"),
+            Err(EngineError::TextRequired { field, .. }) => assert_eq!(field, "data.answer"),
             other => panic!("answering requires an answer: {other:?}"),
         }
     }
-    let answer = || data(&[("answer", "不成立")]);
+    let answer = || data(&[("answer", "经核实材料无误")]);
     assert_eq!(
         complete(&mut case, &school_admin(), "school_publicity", "approve", answer()),
         Err(EngineError::UnknownAction("approve".into()))
@@ -444,7 +449,7 @@ fn who_may_object_and_how_an_objection_is_answered() {
     match told[0] {
         EffectSpec::Notify { to: engine::definition::Recipient::User(who), template } => {
             assert_eq!(who, "other-1");
-            assert!(template.contains("异议不成立") && template.contains("不成立"), "{template}");
+            assert!(template.contains("异议不成立") && template.contains("经核实材料无误"), "{template}");
         }
         other => panic!("{other:?}"),
     }
@@ -539,7 +544,9 @@ fn each_member_votes_once_and_nobody_votes_on_their_own_case() {
     vote(&mut case, &expert(1), "approve").unwrap();
     assert_eq!(vote(&mut case, &expert(1), "reject"), Err(EngineError::AlreadyVoted));
     match vote(&mut case, &expert(2), "recuse") {
-        Err(EngineError::BadData { field, .. }) => assert_eq!(field, "data.reason"),
+        Err(EngineError::TextRequired { field, words, .. }) => {
+            assert_eq!((field, words), ("data.reason", "回避须写明理由"))
+        }
         other => panic!("{other:?}"),
     }
     let step = "committee_review";
@@ -964,8 +971,8 @@ fn the_reviewer_answers_a_draft_once_with_one_notice() {
     case.at(cst(2026, 3, 3, 10, 0));
     for empty in [Data::new(), data(&[("notice", "  ")])] {
         assert_eq!(
-            complete(&mut case, &training_reviewer(), PRE_REVIEW_STEP, "answer", empty),
-            Err(EngineError::EmptyNotice)
+            complete(&mut case, &training_reviewer(), PRE_REVIEW_STEP, "answer", empty).map_err(|e| e.words()),
+            Err("请填写预审意见（一次性告知）".to_owned())
         );
     }
     assert_eq!(
@@ -1210,17 +1217,18 @@ fn events_without_the_reforms_serialize_as_before() {
 
 /// Given an address change, when a commitment is given for a proof that is uploaded too,
 /// or (for a change of name) for the new site's proofs that a name change does not need,
-/// then the submission is refused naming `commitments`: a commitment stands only for a
-/// required proof that is missing, and the report counts only those.
+/// then the commitment replaces nothing and is left out: the case records no commitment,
+/// opens no verification when approved, and the report does not count it.
 #[test]
 fn a_commitment_stands_only_for_a_required_proof_that_is_missing() {
     let mut case = Case::new(service("private-school-change.yaml"), cst(2026, 3, 9, 9, 0));
     let mut both: Vec<&str> = ADDRESS_UPLOADS.to_vec();
     both.push("new_site_title");
-    let err = case.run(&school(), submit_with(&["new_site_title"], &both)).unwrap_err();
-    assert!(matches!(&err, EngineError::BadData { field, .. } if field == "commitments"), "{err}");
+    case.ok(&school(), submit_with(&["new_site_title", "new_site_safety"], &both));
+    assert_eq!(case.state.commitments, ["new_site_safety"], "the uploaded title needs no commitment");
     let mut name_change = address_form();
     name_change["change_type"] = serde_json::json!("name_level_category");
+    let mut other = Case::new(service("private-school-change.yaml"), cst(2026, 3, 9, 9, 0));
     let command = Command::SubmitCase {
         case_id: "B2".into(),
         form: name_change,
@@ -1228,9 +1236,8 @@ fn a_commitment_stands_only_for_a_required_proof_that_is_missing() {
         commitments: vec!["new_site_title".into()],
         draft: false,
     };
-    let err = case.run(&school(), command).unwrap_err();
-    assert!(matches!(&err, EngineError::BadData { field, .. } if field == "commitments"), "{err}");
-    assert!(case.events.is_empty(), "nothing recorded");
+    other.ok(&school(), command);
+    assert!(other.state.commitments.is_empty(), "a name change needs no site proof");
 }
 
 /// Given the title committee sitting at the county (410102), when an expert of the city
@@ -1281,4 +1288,26 @@ fn a_step_reached_during_a_special_procedure_starts_counting_when_it_ends() {
     // Counting resumes Fri 03-13 (whole days); the review's 5 working days end with Thu 03-19.
     assert_eq!(review.deadline, Some(end_of(2026, 3, 19)));
     assert_replays(&case);
+}
+
+/// Given a visit booked for Thu 2026-04-23 09:00, when the applicant tries to cancel it or
+/// move it once it has begun, then both are refused (the slot is kept: the applicant came,
+/// or a no-show is recorded); before it begins both are open.
+#[test]
+fn a_booking_cannot_be_cancelled_or_moved_once_its_slot_began() {
+    let mut case = credential_case("t-1");
+    let thursday = credential_slot(&case, "S1", cst(2026, 4, 23, 9, 0));
+    let friday = credential_slot(&case, "S2", cst(2026, 4, 24, 9, 0));
+    book(&mut case, "t-1", thursday).unwrap();
+    case.at(cst(2026, 4, 23, 9, 5));
+    assert_eq!(case.run(&Actor::applicant("t-1"), Command::CancelBooking), Err(EngineError::SlotBegun));
+    assert_eq!(book(&mut case, "t-1", friday.clone()), Err(EngineError::SlotBegun));
+    assert_eq!(case.state.booking.as_ref().map(|b| b.slot.as_str()), Some("S1"));
+    let mut early = credential_case("t-2");
+    let same = credential_slot(&early, "S1", cst(2026, 4, 23, 9, 0));
+    book(&mut early, "t-2", same).unwrap();
+    early.at(cst(2026, 4, 23, 8, 55));
+    book(&mut early, "t-2", friday).unwrap();
+    early.ok(&Actor::applicant("t-2"), Command::CancelBooking);
+    assert!(early.state.booking.is_none());
 }

@@ -108,6 +108,7 @@ async fn a_draft_with_commitments_a_public_notice_with_an_objection_and_a_booked
     let list = b.text().await;
     assert!(list.contains("职称评审推荐人选公示") && list.contains("李芳"), "{list}");
     assert!(!list.contains("11010519491231002X"), "{list}");
+    assert!(list.contains("登录后提出异议"), "the objection form is for those signed in: {list}");
     b.accessible("public notices").await;
     b.open(&format!("{url}/signin?next=/notices")).await;
     sign_in_as(&b, "guardian-1").await;
@@ -161,8 +162,9 @@ async fn a_draft_with_commitments_a_public_notice_with_an_objection_and_a_booked
     b.tick("input[name=slot]").await;
     b.press("预约").await;
     let page = b.text().await;
-    assert!(page.contains("已预约") && page.contains("09:00–10:00"), "{page}");
+    assert!(page.contains("已预约：") && page.contains("09:00–10:00"), "the booking section says it: {page}");
     b.accessible("visit booked").await;
     b.press("取消预约").await;
-    assert!(b.text().await.contains("预约已取消"));
+    let page = b.text().await;
+    assert!(page.contains("预约已取消") && !page.contains("已预约："), "{page}");
 }

@@ -10,7 +10,8 @@
 //! - 家庭经济困难学生认定及国家助学金申请: a 随迁子女 pupil recognised on the same path as a
 //!   local pupil would be, the school's list masking the pupil's name; a tie vote fails.
 //! - 教师资格认定's 现场确认 booked: two applicants race for the last place of a slot, one wins
-//!   and the other is told; moving frees the place; the visit counts against the maximum.
+//!   and the other is told; cancelling and moving free the place; the visit counts against
+//!   the maximum.
 //!
 //! Time: the 公示 periods end by the runtime's own scheduler firing the due timers as of the
 //! period's end (the same `Scheduler` the server runs, given a later clock).
@@ -243,7 +244,8 @@ async fn a_teacher_title_through_two_public_notices_an_objection_and_a_committee
         let notice = listed[0]["id"].as_str().unwrap().to_owned();
         assert!(!notice.contains(&id), "{n}: the list gives no tracking number away");
 
-        // An objection in the period's last minute is taken; the case waits for its answer.
+        // An objection during the period is taken (the engine's tests take one in its last
+        // minute); after the period the case waits for its answer.
         let q = format!(
             "query($c: String!) {{ case(id: $c) {{ {CASE} publicity {{ endsAt ended objections {{ text answer upheld }} }} tallies {{ approve reject passed }} certificates {{ number }} }} }}"
         );
@@ -492,6 +494,10 @@ async fn booking_the_teacher_credential_visit_one_wins_the_last_place_over_http(
         .await;
         let left = api.call(None, places, json!({})).await["data"]["slots"].clone();
         assert_eq!(left, json!([{ "placesLeft": 1 }, { "placesLeft": 0 }]), "{n}");
+        // The other moves to the freed place: the one it leaves is free in turn.
+        api.ok(&teachers[loser], book, json!({ "c": cases[loser], "s": first })).await;
+        let left = api.call(None, places, json!({})).await["data"]["slots"].clone();
+        assert_eq!(left, json!([{ "placesLeft": 0 }, { "placesLeft": 1 }]), "{n}: moved");
 
         // A no-show cannot be recorded before the slot; the visit itself counts, and the
         // service's one visit used, nothing more can be booked.

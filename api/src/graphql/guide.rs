@@ -198,7 +198,7 @@ pub(super) fn actions_of(service: &engine::Service, step: &str) -> (Vec<ActionVi
         outputs
             .into_iter()
             .map(|(name, ty)| DataField {
-                label: engine::Service::output_label(&name).to_owned(),
+                label: service.output_label(step, &name).to_owned(),
                 name,
                 r#type: ty.into(),
             })

@@ -144,6 +144,8 @@ impl ReformQuery {
         if !(1..=60).contains(&days) {
             return Err(bad_input("days: 1 to 60"));
         }
+        let office = engine::OfficeCode::parse(&office).map_err(|e| bad_input(format!("office: {e}")))?;
+        let office = office.as_str().to_owned();
         let today = engine::calendar::local_date(Utc::now());
         let first = super::report::day("from", from.as_deref())?.unwrap_or(today);
         let start = engine::calendar::start_of(first);

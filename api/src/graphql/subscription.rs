@@ -72,7 +72,8 @@ impl EventFeed {
         let Some(case) = self.store.stored(&self.case_id).await? else { return Ok(false) };
         let Some(access) = policy::case_access(&self.who, &case.state, &case.service) else { return Ok(false) };
         self.mask = access.masked;
-        let events = self.store.events(&self.case_id).await?;
+        // Who voted and who objected never leave the record (the timeline hides them too).
+        let events = super::timeline::without_secrets(&self.service, &self.store.events(&self.case_id).await?);
         // The timeline reads the whole history (a task's role is named where it opened).
         let mut entries = super::timeline::entries(&self.service, &events, self.mask).into_iter().peekable();
         for r in events {

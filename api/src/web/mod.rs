@@ -198,7 +198,7 @@ impl Visit {
             "INVALID_TRANSITION" => {
                 self.problem(StatusCode::CONFLICT, "现在不能办理", "办件当前的状态不允许这项操作，请返回查看办件状态。")
             }
-            "BAD_USER_INPUT" => self.problem(StatusCode::UNPROCESSABLE_ENTITY, "填写有误", &failure.message),
+            "BAD_USER_INPUT" => self.problem(StatusCode::UNPROCESSABLE_ENTITY, "填写有误", &words(failure)),
             _ => self.problem(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "出错了",

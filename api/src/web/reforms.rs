@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 /// The GraphQL fields a case page asks for these parts.
 pub const FIELDS: &str = "commitments { name text } verification { status finding at } \
-    publicity { list lastDay ended objections { text at answer upheld } } \
+    publicity { list lastDay ended objections { id text at answer upheld } } \
     vote { stepName members voted recused mineDone } \
     tallies { stepName members approve reject abstain recused passed } \
     booking { slotId startsAt endsAt } noShows preReview { askedAt notice answeredAt }";
@@ -30,6 +30,7 @@ struct Verification {
 #[derive(Deserialize, Clone)]
 #[serde(rename_all = "camelCase")]
 struct Objection {
+    id: u32,
     text: String,
     at: String,
     answer: Option<String>,
@@ -105,6 +106,14 @@ pub struct Block {
 }
 
 impl CaseReforms {
+    /// The objection a task answers (its id is the task's), as its card says it.
+    #[must_use]
+    pub fn objection(&self, task: u32) -> Option<String> {
+        let p = self.publicity.as_ref()?;
+        let o = p.objections.iter().find(|o| o.id == task)?;
+        Some(format!("{} 收到的异议：{}", super::when(&o.at), o.text))
+    }
+
     /// Whether a visit is booked.
     #[must_use]
     pub fn booked(&self) -> Option<String> {
@@ -137,7 +146,7 @@ impl CaseReforms {
                 lines.push(match v.status.as_str() {
                     "VERIFIED" => format!("核查结果（{at}）：承诺属实。{}", v.finding),
                     "REVOKED" => format!("核查结果（{at}）：承诺不实，已撤销许可并记入信用记录。理由：{}", v.finding),
-                    _ => "准予后办理机关将核查承诺内容。".into(),
+                    _ => "核查中：办理机关在时限内核查承诺内容。".into(),
                 });
             }
             out.push(Block { title: "告知承诺", lines });

@@ -79,6 +79,10 @@ impl Tx<'_> {
             if old.slot == slot.slot {
                 return Ok(());
             }
+            // A slot that has begun is kept: the applicant came, or a no-show is recorded.
+            if old.starts_at <= self.now() {
+                return Err(EngineError::SlotBegun);
+            }
             self.emit(Event::BookingCancelled { slot: old.slot, by: self.actor().user.clone() });
         }
         self.emit(Event::VisitBooked { booking: slot.clone() });
@@ -88,6 +92,9 @@ impl Tx<'_> {
     pub(super) fn cancel_booking(&mut self) -> Result<(), EngineError> {
         self.require_applicant()?;
         let Some(old) = self.state.booking.clone() else { return Err(EngineError::NotBooked) };
+        if old.starts_at <= self.now() {
+            return Err(EngineError::SlotBegun);
+        }
         self.emit(Event::BookingCancelled { slot: old.slot, by: self.actor().user.clone() });
         Ok(())
     }

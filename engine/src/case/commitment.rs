@@ -42,16 +42,18 @@ pub const CONFIRM: &str = "confirm";
 pub const REVOKE: &str = "revoke";
 
 impl Tx<'_> {
-    /// Refuses a code that is not a material the definition lets a commitment replace, one
-    /// this application does not need, or one supplied as well: a commitment stands for a
-    /// proof that is required and missing, nothing else.
-    pub(super) fn check_commitments(
+    /// The commitments that stand: those for a proof this application needs and does not
+    /// supply (a commitment for a proof uploaded anyway, or one the application does not
+    /// need, replaces nothing and is left out). A code the definition lets no commitment
+    /// replace is refused.
+    pub(super) fn standing_commitments(
         &self,
         codes: &[String],
         form: &serde_json::Value,
         supplied: &std::collections::BTreeMap<String, super::state::MaterialRef>,
-    ) -> Result<(), EngineError> {
+    ) -> Result<Vec<String>, EngineError> {
         let spec = &self.service.spec;
+        let mut out: Vec<String> = Vec::new();
         for code in codes {
             let allowed =
                 spec.commitment.is_some() && spec.materials.iter().any(|m| &m.code == code && m.commitment.is_some());
@@ -59,16 +61,12 @@ impl Tx<'_> {
                 return Err(EngineError::NoCommitment(code.clone()));
             }
             let required = super::materials::is_required(self.service, form, code).map_err(EngineError::Condition)?;
-            if !required || supplied.contains_key(code) || self.state.materials.contains_key(code) {
-                return Err(EngineError::BadData {
-                    field: "commitments".into(),
-                    message: format!(
-                        "`{code}` is not required here or is supplied: nothing for a commitment to replace"
-                    ),
-                });
+            let present = supplied.contains_key(code) || self.state.materials.contains_key(code);
+            if required && !present && !out.contains(code) {
+                out.push(code.clone());
             }
         }
-        Ok(())
+        Ok(out)
     }
 
     /// After an approval on commitment: the 核查 task, with its own clock.
@@ -108,9 +106,10 @@ impl Tx<'_> {
             return Err(EngineError::UnknownAction(action.to_owned()));
         }
         if action == REVOKE && finding.trim().is_empty() {
-            return Err(EngineError::BadData {
-                field: "data.finding".into(),
-                message: "say what the verification found false".into(),
+            return Err(EngineError::TextRequired {
+                field: "data.finding",
+                what: "say what the verification found false",
+                words: "撤销许可须写明核查发现的不实之处",
             });
         }
         let by = self.actor().user.clone();

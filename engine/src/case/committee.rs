@@ -134,9 +134,10 @@ impl Tx<'_> {
             ABSTAIN => Ballot::Abstain,
             RECUSE => {
                 if reason.trim().is_empty() {
-                    return Err(EngineError::BadData {
-                        field: "data.reason".into(),
-                        message: "say why you stand aside".into(),
+                    return Err(EngineError::TextRequired {
+                        field: "data.reason",
+                        what: "say why you stand aside",
+                        words: "回避须写明理由",
                     });
                 }
                 self.emit(Event::MemberRecused { by: me, reason });

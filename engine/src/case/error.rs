@@ -193,6 +193,22 @@ pub enum EngineError {
     /// The booked visit has not begun.
     #[error("the booked visit has not begun")]
     VisitNotBegun,
+    /// A text the action needs was left empty.
+    #[error("{field}: {what}")]
+    TextRequired {
+        /// Field, e.g. `data.answer`.
+        field: &'static str,
+        /// What is missing, in English.
+        what: &'static str,
+        /// The same in Chinese, as a clerk or applicant reads it.
+        words: &'static str,
+    },
+    /// The applicant objected to their own case.
+    #[error("the applicant does not object to their own case")]
+    OwnObjection,
+    /// A booked slot has begun: it is kept (and a no-show recorded) rather than cancelled.
+    #[error("the booked slot has begun; it can no longer be cancelled")]
+    SlotBegun,
     /// The service's visits are used up.
     #[error("the service allows {0} visit(s), all used")]
     VisitsUsedUp(u32),
@@ -215,10 +231,14 @@ impl EngineError {
             | E::NoQuorum { .. }
             | E::NotBooked
             | E::VisitNotBegun
+            | E::SlotBegun
             | E::VisitsUsedUp(_) => ErrorCode::InvalidTransition,
-            E::MissingRole(_) | E::OutOfScope | E::NotApplicant | E::NotSystem | E::OwnApplication => {
-                ErrorCode::Forbidden
-            }
+            E::MissingRole(_)
+            | E::OutOfScope
+            | E::NotApplicant
+            | E::NotSystem
+            | E::OwnApplication
+            | E::OwnObjection => ErrorCode::Forbidden,
             E::TaskNotFound(_) | E::TimerNotPending(_) | E::EffectNotFound(_) => ErrorCode::NotFound,
             E::ClaimedByOther(_) | E::AlreadyClaimed | E::NotClaimed | E::SlotFull(_) => ErrorCode::Conflict,
             E::Calendar(_) | E::MissingStep(_) => ErrorCode::Internal,
@@ -277,6 +297,9 @@ impl EngineError {
             E::NotBooked => "当前没有预约".into(),
             E::VisitNotBegun => "预约时段还没有开始，不能登记未到".into(),
             E::VisitsUsedUp(n) => format!("本事项最多到现场 {n} 次，已经用完"),
+            E::TextRequired { words, .. } => (*words).to_owned(),
+            E::OwnObjection => "不能对自己的申请提出异议".into(),
+            E::SlotBegun => "预约时段已经开始，不能再取消".into(),
         }
     }
 }

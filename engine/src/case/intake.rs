@@ -37,7 +37,7 @@ impl Tx<'_> {
         if draft && self.service.spec.pre_review.is_none() {
             return Err(EngineError::NoPreReview);
         }
-        let (office, batch) = self.check_submission(form, materials, commitments)?;
+        let (office, batch, commitments) = self.check_submission(form, materials, commitments)?;
         let spec = &self.service.spec;
         self.emit(Event::CaseSubmitted {
             case_id: case_id.to_owned(),
@@ -50,7 +50,7 @@ impl Tx<'_> {
             // A draft is in no window yet: the window is the one it is finally sent in.
             batch: if draft { None } else { batch },
             at: self.now(),
-            commitments: commitments.to_vec(),
+            commitments,
             draft,
         });
         if draft {
@@ -60,13 +60,14 @@ impl Tx<'_> {
     }
 
     /// The checks of an application as sent: the office, materials and commitments it
-    /// names, its form dates, and the window it falls in. Returns the office and window.
+    /// names, its form dates, and the window it falls in. Returns the office, the window and
+    /// the commitments that stand.
     pub(super) fn check_submission(
         &self,
         form: &serde_json::Value,
         materials: &BTreeMap<String, MaterialRef>,
         commitments: &[String],
-    ) -> Result<(String, Option<super::state::BatchRef>), EngineError> {
+    ) -> Result<(String, Option<super::state::BatchRef>, Vec<String>), EngineError> {
         let spec = &self.service.spec;
         let office = form.get(&spec.office_field).and_then(|o| o.as_str()).filter(|o| !o.is_empty());
         let Some(office) = office else {
@@ -78,7 +79,7 @@ impl Tx<'_> {
         if let Some(unknown) = materials.keys().find(|c| !is_known(self.service, c)) {
             return Err(EngineError::UnknownMaterial(unknown.clone()));
         }
-        self.check_commitments(commitments, form, materials)?;
+        let commitments = self.standing_commitments(commitments, form, materials)?;
         for timer in &spec.timers {
             if let crate::definition::TimerDue::AtFormDate(field) = &timer.due {
                 super::flow::form_date(form, field)?;
@@ -91,7 +92,7 @@ impl Tx<'_> {
                     .map_err(|next| EngineError::OutsideBatchWindow(next.unwrap_or(chrono::NaiveDate::MAX)))?,
             ),
         };
-        Ok((office.to_owned(), batch))
+        Ok((office.to_owned(), batch, commitments))
     }
 
     /// An application has been received: accepted at once (即办), or the 5-day rule runs.

@@ -64,7 +64,11 @@ impl Tx<'_> {
             return Err(EngineError::UnknownAction(action.to_owned()));
         }
         if notice.trim().is_empty() {
-            return Err(EngineError::EmptyNotice);
+            return Err(EngineError::TextRequired {
+                field: "data.notice",
+                what: "the office answers a draft with one notice",
+                words: "请填写预审意见（一次性告知）",
+            });
         }
         let by = self.actor().user.clone();
         let step = PRE_REVIEW_STEP.to_owned();
@@ -86,7 +90,7 @@ impl Tx<'_> {
         // The draft's commitments stand; those given now are added to them.
         let mut commitments: Vec<String> = self.state.commitments.clone();
         commitments.extend(commitments_now(commitments.as_slice(), more));
-        let (office, batch) = self.check_submission(&form, materials, &commitments)?;
+        let (office, batch, commitments) = self.check_submission(&form, materials, &commitments)?;
         let open: Vec<u32> = self.state.tasks.keys().copied().collect();
         for task in open {
             self.emit(Event::TaskCancelled { task });

@@ -59,6 +59,9 @@ fn p_list(p: Option<&Publicity>) -> String {
     p.map(|p| p.list.clone()).unwrap_or_default()
 }
 
+/// The longest objection taken, in characters.
+pub const MAX_OBJECTION: usize = 2000;
+
 /// The action that finds an objection unfounded.
 pub const DISMISS: &str = "dismiss";
 /// The action that upholds it.
@@ -79,7 +82,7 @@ impl Tx<'_> {
             return Err(EngineError::NotSystem);
         }
         if self.actor().user == self.state.applicant {
-            return Err(EngineError::OwnApplication);
+            return Err(EngineError::OwnObjection);
         }
         let running =
             self.state.publicity.as_ref().is_some_and(|p| p.running(self.now()) && (from.is_empty() || p.step == from));
@@ -88,7 +91,17 @@ impl Tx<'_> {
             return Err(EngineError::PublicityClosed);
         }
         if text.trim().is_empty() {
-            return Err(EngineError::BadData { field: "text".into(), message: "say what you object to".into() });
+            return Err(EngineError::TextRequired {
+                field: "text",
+                what: "say what you object to",
+                words: "请写明异议的内容和理由",
+            });
+        }
+        if text.chars().count() > MAX_OBJECTION {
+            return Err(EngineError::BadData {
+                field: "text".into(),
+                message: format!("at most {MAX_OBJECTION} characters"),
+            });
         }
         let Some(step) = self.state.publicity.as_ref().map(|p| p.step.clone()) else {
             return Err(EngineError::PublicityClosed);
@@ -133,9 +146,10 @@ impl Tx<'_> {
             return Err(EngineError::UnknownAction(action.to_owned()));
         }
         if answer.trim().is_empty() {
-            return Err(EngineError::BadData {
-                field: "data.answer".into(),
-                message: "the answer is told to whoever objected and kept on the case".into(),
+            return Err(EngineError::TextRequired {
+                field: "data.answer",
+                what: "the answer is told to whoever objected and kept on the case",
+                words: "请填写答复内容，答复将通知提出异议的人",
             });
         }
         let by = self.actor().user.clone();

@@ -125,10 +125,16 @@ impl Service {
         }
     }
 
-    /// What a clerk reads beside a datum a task records: the engine's own tasks' in Chinese
-    /// (a definition's outputs have no title: their name).
+    /// What a clerk reads beside a datum the task at step `step` records: for the engine's
+    /// own tasks their Chinese words; a definition's outputs have no title, so their name.
     #[must_use]
-    pub fn output_label(name: &str) -> &str {
+    pub fn output_label<'n>(&self, step: &str, name: &'n str) -> &'n str {
+        use crate::case::state as s;
+        let builtin = matches!(step, s::FOLLOW_UP_STEP | s::VERIFICATION_STEP | s::PRE_REVIEW_STEP)
+            || matches!(self.step(step).map(|x| &x.kind), Some(StepKind::Publicity(_) | StepKind::Committee(_)));
+        if !builtin {
+            return name;
+        }
         match name {
             "finding" => "核查发现",
             "answer" => "答复内容",

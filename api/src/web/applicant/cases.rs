@@ -199,6 +199,9 @@ struct Case {
     /// Slots with places, when the case may book its visit (read after the case).
     #[serde(skip)]
     slots: Vec<Slot>,
+    /// For a draft: the materials a commitment may replace (code, name, its text).
+    #[serde(skip)]
+    committable: Vec<(String, String, String)>,
 }
 
 #[derive(Deserialize, Clone)]
@@ -233,11 +236,39 @@ async fn load(app: &App, visit: &Visit, id: &str) -> Result<Case, Failure> {
     }
     let who = visit.claims();
     let mut case = app.client().run::<Data>(who.as_ref(), &case_doc(), json!({ "id": id })).await?.case;
+    if case.operations.iter().any(|o| o.operation == "SUBMIT_DRAFT") {
+        #[derive(Deserialize)]
+        struct GuideMaterial {
+            code: String,
+            name: String,
+            commitment: Option<String>,
+        }
+        #[derive(Deserialize)]
+        struct Guide {
+            materials: Vec<GuideMaterial>,
+        }
+        #[derive(Deserialize)]
+        struct G {
+            service: Guide,
+        }
+        let doc = "query($c: String!) { service(code: $c) { materials { code name commitment } } }";
+        let guide = app.client().run::<G>(None, doc, json!({ "c": case.service })).await?.service;
+        let missing: Vec<&str> =
+            case.materials.iter().filter(|m| m.status == "MISSING").map(|m| m.code.as_str()).collect();
+        case.committable = guide
+            .materials
+            .into_iter()
+            .filter(|m| missing.contains(&m.code.as_str()))
+            .filter_map(|m| Some((m.code, m.name, m.commitment?)))
+            .collect();
+    }
     if case.operations.iter().any(|o| o.operation == "BOOK_VISIT") {
         let doc =
             "query($s: String!, $o: String!) { slots(service: $s, office: $o) { id startsAt endsAt placesLeft } }";
         let vars = json!({ "s": case.service, "o": case.office });
-        case.slots = app.client().run::<Slots>(None, doc, vars).await?.slots;
+        let now = chrono::Utc::now();
+        let later = |s: &Slot| chrono::DateTime::parse_from_rfc3339(&s.starts_at).is_ok_and(|t| t > now);
+        case.slots = app.client().run::<Slots>(None, doc, vars).await?.slots.into_iter().filter(later).collect();
     }
     Ok(case)
 }
@@ -324,6 +355,8 @@ struct CasePage {
     may_submit_draft: bool,
     /// Materials still missing, which the formal submission may add: code, name.
     missing: Vec<(String, String)>,
+    /// Of those, the ones a commitment may replace: code, name, the commitment.
+    committable: Vec<(String, String, String)>,
 }
 
 fn tone(outcome: Option<&str>, status: &str) -> &'static str {
@@ -410,6 +443,7 @@ fn case_page(visit: &mut Visit, c: Case, errors: Vec<(String, String)>, typed: &
             .map(|s| (s.id.clone(), slot_words(&s.starts_at, &s.ends_at), s.places_left))
             .collect(),
         may_submit_draft: has("SUBMIT_DRAFT"),
+        committable: c.committable.clone(),
         missing: c
             .materials
             .iter()
@@ -749,7 +783,11 @@ pub async fn formal(State(app): State<App>, visit: Visit, Path(id): Path<String>
     if !errors.is_empty() {
         return again(&app, visit, &id, errors, &posted).await;
     }
-    let doc = "mutation($id: String!, $m: [MaterialInput!]!) { submitDraft(caseId: $id, materials: $m) { id } }";
-    let result = app.client().run::<serde_json::Value>(Some(&who), doc, json!({ "id": id, "m": materials })).await;
+    let commitments: Vec<&str> =
+        posted.fields.iter().filter(|(_, v)| v == "1").filter_map(|(k, _)| k.strip_prefix("commit.")).collect();
+    let doc = "mutation($id: String!, $m: [MaterialInput!]!, $c: [String!]!) { \
+               submitDraft(caseId: $id, materials: $m, commitments: $c) { id } }";
+    let vars = json!({ "id": id, "m": materials, "c": commitments });
+    let result = app.client().run::<serde_json::Value>(Some(&who), doc, vars).await;
     after(&app, visit, &id, &posted, result, "已正式提交申请，办理时限自受理之日起计算。", "formal").await
 }

@@ -380,7 +380,7 @@ pub async fn dashboard(State(app): State<App>, mut visit: Visit, Query(q): Query
                     ),
                 ),
                 (
-                    "告知承诺：承诺办结 / 核查属实 / 撤销 / 待核查".into(),
+                    "告知承诺：承诺制准予 / 核查属实 / 撤销 / 待核查".into(),
                     format!(
                         "{} / {} / {} / {}",
                         s.commitments.approved, s.commitments.verified, s.commitments.revoked, s.commitments.pending

@@ -304,6 +304,8 @@ pub struct TaskLine {
     may_claim: bool,
     may_release: bool,
     acts: Vec<Act>,
+    /// What the task is about when its step does not say (the objection it answers).
+    about: Option<String>,
 }
 
 #[derive(Template)]
@@ -426,6 +428,7 @@ pub(super) fn page(
         .map(|t| {
             let completable = case.operations.iter().any(|o| o.operation == "COMPLETE_TASK" && o.task_id == Some(t.id));
             TaskLine {
+                about: case.reforms.objection(t.id),
                 id: t.id,
                 step_name: t.step_name.clone(),
                 role_name: t.role_name.clone(),

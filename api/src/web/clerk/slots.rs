@@ -154,6 +154,10 @@ fn wanted(typed: &HashMap<String, String>) -> Result<Vec<serde_json::Value>, Has
         return Err(errors);
     };
     let china = engine::calendar::china();
+    let first = day.and_time(from).and_local_timezone(china).single();
+    if first.is_none_or(|t| t <= chrono::Utc::now()) {
+        return Err(HashMap::from([("day".to_owned(), "只能发布尚未开始的时段，请选择以后的日期或时间".to_owned())]));
+    }
     let mut out = Vec::new();
     let mut at = day.and_time(from);
     let end = day.and_time(to);

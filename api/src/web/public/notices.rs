@@ -54,6 +54,8 @@ pub struct List {
 struct NoticesPage {
     c: Chrome,
     lists: Vec<List>,
+    /// A refusal about a notice no longer listed (its period ended meanwhile).
+    error: Option<String>,
 }
 
 async fn render(app: &App, mut visit: Visit, service: Option<&str>, problem: Option<(&str, &str, String)>) -> Response {
@@ -70,6 +72,8 @@ async fn render(app: &App, mut visit: Visit, service: Option<&str>, problem: Opt
         Err(f) => return visit.refused(&f),
     };
     let mut lists: Vec<List> = Vec::new();
+    let listed = |id: &str| data.public_notices.iter().any(|n| n.id == id);
+    let error = problem.as_ref().filter(|(id, _, _)| !listed(id)).map(|(_, _, e)| e.clone());
     for n in data.public_notices {
         let (typed, error) = match &problem {
             Some((id, typed, e)) if *id == n.id => ((*typed).to_owned(), Some(e.clone())),
@@ -89,7 +93,7 @@ async fn render(app: &App, mut visit: Visit, service: Option<&str>, problem: Opt
         }
     }
     let status = if problem.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    let page = NoticesPage { c: visit.chrome("公示"), lists };
+    let page = NoticesPage { c: visit.chrome("公示"), lists, error };
     visit.render(status, &page)
 }
 
