@@ -10,8 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::decide::Tx;
 use super::error::EngineError;
 use super::event::Event;
-use super::state::{Task, VERIFICATION_STEP};
-use crate::clock::{Clock, ClockStart};
+use super::state::VERIFICATION_STEP;
 
 /// Where the verification of an approval on commitment stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -75,22 +74,8 @@ impl Tx<'_> {
         if self.state.commitments.is_empty() {
             return Ok(());
         }
-        let start = ClockStart {
-            limit: rule.limit,
-            anchor: self.now(),
-            warn_percent: self.service.spec.sla.warn_at_percent,
-            counting: self.counting(),
-        };
-        let task = Task {
-            id: self.state.next_id,
-            step: VERIFICATION_STEP.to_owned(),
-            role: rule.role,
-            office: self.state.office.clone(),
-            claimed_by: None,
-            opened_at: self.now(),
-            clock: Some(Clock::start(start, self.calendar())?),
-        };
-        self.emit(Event::TaskOpened { task });
+        let (office, warn) = (self.state.office.clone(), self.service.spec.sla.warn_at_percent);
+        self.open(VERIFICATION_STEP, rule.role, office, Some(rule.limit), warn)?;
         Ok(())
     }
 
@@ -101,7 +86,7 @@ impl Tx<'_> {
         action: &str,
         data: &serde_json::Map<String, serde_json::Value>,
     ) -> Result<(), EngineError> {
-        let finding = text(data, "finding")?;
+        let finding = super::flow::text_output(data, "finding")?;
         if ![CONFIRM, REVOKE].contains(&action) {
             return Err(EngineError::UnknownAction(action.to_owned()));
         }
@@ -136,20 +121,5 @@ impl Tx<'_> {
             self.emit(Event::TimerCancelled { timer });
         }
         Ok(())
-    }
-}
-
-/// A text output of a built-in task, empty when not given.
-pub(super) fn text(data: &serde_json::Map<String, serde_json::Value>, name: &str) -> Result<String, EngineError> {
-    if let Some((other, _)) = data.iter().find(|(k, _)| k.as_str() != name) {
-        return Err(EngineError::BadData {
-            field: format!("data.{other}"),
-            message: "not an output of this step".into(),
-        });
-    }
-    match data.get(name) {
-        None => Ok(String::new()),
-        Some(serde_json::Value::String(s)) => Ok(s.clone()),
-        Some(_) => Err(EngineError::BadData { field: format!("data.{name}"), message: "must be string".into() }),
     }
 }

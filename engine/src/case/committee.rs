@@ -14,7 +14,6 @@ use super::decide::Tx;
 use super::error::EngineError;
 use super::event::Event;
 use super::state::Task;
-use crate::clock::ClockStart;
 use crate::definition::CommitteeStep;
 
 /// A member's vote.
@@ -72,29 +71,9 @@ pub const CLOSE: &str = "close";
 
 impl Tx<'_> {
     pub(super) fn open_vote(&mut self, id: &str, spec: &CommitteeStep) -> Result<(), EngineError> {
-        let clock = match spec.limit {
-            Some(limit) => {
-                let start = ClockStart {
-                    limit,
-                    anchor: self.now(),
-                    warn_percent: self.service.spec.sla.warn_at_percent,
-                    counting: self.counting(),
-                };
-                Some(self.started(start)?)
-            }
-            None => None,
-        };
-        let office = spec.office_field.as_ref().and_then(|f| self.state.form.get(f)).and_then(|v| v.as_str());
-        let task = Task {
-            id: self.state.next_id,
-            step: id.to_owned(),
-            role: spec.role.clone(),
-            office: office.unwrap_or(&self.state.office).to_owned(),
-            claimed_by: None,
-            opened_at: self.now(),
-            clock,
-        };
-        self.emit(Event::TaskOpened { task });
+        let office = self.office_from(spec.office_field.as_deref());
+        let warn = self.service.spec.sla.warn_at_percent;
+        self.open(id, spec.role.clone(), office, spec.limit, warn)?;
         self.emit(Event::VoteOpened { step: id.to_owned() });
         Ok(())
     }
@@ -114,7 +93,7 @@ impl Tx<'_> {
         if self.actor().office != task.office {
             return Err(EngineError::OutOfScope);
         }
-        let reason = super::commitment::text(data, "reason")?;
+        let reason = super::flow::text_output(data, "reason")?;
         let me = self.actor().user.clone();
         let Some(vote) = self.state.vote.clone() else { return Err(EngineError::MissingStep(task.step.clone())) };
         if action == CLOSE {

@@ -191,23 +191,8 @@ impl Tx<'_> {
         if score <= sla.bad_rating_at_most {
             // 差评: the office follows up within its own limit (local practice: 15 WD).
             let role = sla.follow_up_role.clone().unwrap_or_else(|| self.service.spec.intake_role.clone());
-            let start = crate::clock::ClockStart {
-                limit: sla.follow_up_limit,
-                anchor: self.now(),
-                warn_percent: sla.warn_at_percent,
-                counting: self.counting(),
-            };
-            let clock = crate::clock::Clock::start(start, self.calendar())?;
-            let task = super::state::Task {
-                id: self.state.next_id,
-                step: super::state::FOLLOW_UP_STEP.to_owned(),
-                role,
-                office: self.state.office.clone(),
-                claimed_by: None,
-                opened_at: self.now(),
-                clock: Some(clock),
-            };
-            self.emit(Event::TaskOpened { task });
+            let (office, limit, warn) = (self.state.office.clone(), sla.follow_up_limit, sla.warn_at_percent);
+            self.open(super::state::FOLLOW_UP_STEP, role, office, Some(limit), warn)?;
         }
         Ok(())
     }

@@ -76,42 +76,48 @@ impl<'a> Tx<'a> {
     }
 
     fn open_task(&mut self, id: &str, spec: &TaskStep) -> Result<(), EngineError> {
-        let office = match &spec.office_field {
-            Some(f) => self.state.form.get(f).and_then(|v| v.as_str()).unwrap_or(&self.state.office).to_owned(),
-            None => self.state.office.clone(),
-        };
+        let office = self.office_from(spec.office_field.as_deref());
         let warn_percent = spec.warn_at_percent.unwrap_or(self.service.spec.sla.warn_at_percent);
-        let clock = match spec.limit {
-            Some(limit) => {
-                let start = ClockStart { limit, anchor: self.now(), warn_percent, counting: self.counting() };
-                Some(self.started(start)?)
-            }
-            None => None,
-        };
-        let task = Task {
-            id: self.state.next_id,
-            step: id.to_owned(),
-            role: spec.role.clone(),
-            office,
-            claimed_by: None,
-            opened_at: self.now(),
-            clock,
-        };
-        self.emit(Event::TaskOpened { task });
+        self.open(id, spec.role.clone(), office, spec.limit, warn_percent)?;
         if spec.special_procedure && self.state.pause.is_none() {
             self.pause_clocks(PauseReason::Step(id.to_owned()))?;
         }
         Ok(())
     }
 
-    /// A new step clock; paused at once when the case's clocks are paused (a step reached
-    /// during a special procedure starts counting when it ends).
-    pub(super) fn started(&self, start: ClockStart) -> Result<Clock, EngineError> {
-        let mut clock = Clock::start(start, self.calendar())?;
-        if self.state.pause.is_some() {
-            clock.pause(self.now(), self.calendar())?;
-        }
-        Ok(clock)
+    /// The office a form field names (a school, a county), or the case's.
+    pub(super) fn office_from(&self, field: Option<&str>) -> String {
+        let named = field.and_then(|f| self.state.form.get(f)).and_then(|v| v.as_str());
+        named.unwrap_or(&self.state.office).to_owned()
+    }
+
+    /// Opens a task at `step` for `role` in `office`, with a clock of `limit` from now when
+    /// it has one (the steps of the definition and the engine's own tasks alike); returns
+    /// its id. The clock starts paused when the case's clocks are (a step reached during a
+    /// special procedure starts counting when it ends).
+    pub(super) fn open(
+        &mut self,
+        step: &str,
+        role: String,
+        office: String,
+        limit: Option<crate::limit::Limit>,
+        warn_percent: u32,
+    ) -> Result<u32, EngineError> {
+        let clock = match limit {
+            Some(limit) => {
+                let start = ClockStart { limit, anchor: self.now(), warn_percent, counting: self.counting() };
+                let mut clock = Clock::start(start, self.calendar())?;
+                if self.state.pause.is_some() {
+                    clock.pause(self.now(), self.calendar())?;
+                }
+                Some(clock)
+            }
+            None => None,
+        };
+        let id = self.state.next_id;
+        let task = Task { id, step: step.to_owned(), role, office, claimed_by: None, opened_at: self.now(), clock };
+        self.emit(Event::TaskOpened { task });
+        Ok(id)
     }
 
     fn arrive(&mut self, join: &str, mode: JoinMode, next: &str, depth: u32) -> Result<(), EngineError> {
@@ -398,4 +404,23 @@ pub(super) fn form_date(form: &serde_json::Value, field: &str) -> Result<NaiveDa
         field: format!("form.{field}"),
         message: "must be a date YYYY-MM-DD".into(),
     })
+}
+
+/// A text datum of one of the engine's own tasks, empty when not given; any other datum is
+/// refused.
+pub(super) fn text_output(
+    data: &serde_json::Map<String, serde_json::Value>,
+    name: &str,
+) -> Result<String, EngineError> {
+    if let Some((other, _)) = data.iter().find(|(k, _)| k.as_str() != name) {
+        return Err(EngineError::BadData {
+            field: format!("data.{other}"),
+            message: "not an output of this step".into(),
+        });
+    }
+    match data.get(name) {
+        None => Ok(String::new()),
+        Some(serde_json::Value::String(s)) => Ok(s.clone()),
+        Some(_) => Err(EngineError::BadData { field: format!("data.{name}"), message: "must be string".into() }),
+    }
 }

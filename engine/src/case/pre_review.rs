@@ -13,8 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::decide::Tx;
 use super::error::EngineError;
 use super::event::Event;
-use super::state::{MaterialRef, PRE_REVIEW_STEP, Status, Task};
-use crate::clock::{Clock, ClockStart};
+use super::state::{MaterialRef, PRE_REVIEW_STEP, Status};
 
 /// A draft's pre-review.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -34,22 +33,9 @@ impl Tx<'_> {
     /// The draft's task for the office.
     pub(super) fn open_pre_review(&mut self) -> Result<(), EngineError> {
         let rule = self.service.spec.pre_review.clone().ok_or(EngineError::NoPreReview)?;
-        let start = ClockStart {
-            limit: rule.limit,
-            anchor: self.now(),
-            warn_percent: self.service.spec.sla.warn_at_percent,
-            counting: self.counting(),
-        };
-        let task = Task {
-            id: self.state.next_id,
-            step: PRE_REVIEW_STEP.to_owned(),
-            role: rule.role.unwrap_or_else(|| self.service.spec.intake_role.clone()),
-            office: self.state.office.clone(),
-            claimed_by: None,
-            opened_at: self.now(),
-            clock: Some(Clock::start(start, self.calendar())?),
-        };
-        self.emit(Event::TaskOpened { task });
+        let role = rule.role.unwrap_or_else(|| self.service.spec.intake_role.clone());
+        let (office, warn) = (self.state.office.clone(), self.service.spec.sla.warn_at_percent);
+        self.open(PRE_REVIEW_STEP, role, office, Some(rule.limit), warn)?;
         Ok(())
     }
 
@@ -59,7 +45,7 @@ impl Tx<'_> {
         action: &str,
         data: &serde_json::Map<String, serde_json::Value>,
     ) -> Result<(), EngineError> {
-        let notice = super::commitment::text(data, "notice")?;
+        let notice = super::flow::text_output(data, "notice")?;
         if action != ANSWER {
             return Err(EngineError::UnknownAction(action.to_owned()));
         }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::decide::Tx;
 use super::error::EngineError;
 use super::event::Event;
-use super::state::{Status, Task, Timer, TimerKind};
+use super::state::{Status, Timer, TimerKind};
 use crate::definition::{PublicityStep, StepKind};
 
 /// A list being published, or the last one.
@@ -53,10 +53,6 @@ pub struct Objection {
     pub answer: Option<String>,
     /// Whether it was upheld, once answered.
     pub upheld: Option<bool>,
-}
-
-fn p_list(p: Option<&Publicity>) -> String {
-    p.map(|p| p.list.clone()).unwrap_or_default()
 }
 
 /// The longest objection taken, in characters.
@@ -109,18 +105,9 @@ impl Tx<'_> {
         let Some(StepKind::Publicity(spec)) = self.service.step(&step).map(|s| &s.kind) else {
             return Err(EngineError::MissingStep(step));
         };
-        let id = self.state.next_id;
-        let office = spec.office_field.as_ref().and_then(|f| self.state.form.get(f)).and_then(|v| v.as_str());
-        let task = Task {
-            id,
-            step,
-            role: spec.role.clone(),
-            office: office.unwrap_or(&self.state.office).to_owned(),
-            claimed_by: None,
-            opened_at: self.now(),
-            clock: None,
-        };
-        self.emit(Event::TaskOpened { task });
+        let office = self.office_from(spec.office_field.as_deref());
+        let warn = self.service.spec.sla.warn_at_percent;
+        let id = self.open(&step, spec.role.clone(), office, None, warn)?;
         let objection = Objection {
             id,
             text: text.trim().to_owned(),
@@ -141,7 +128,7 @@ impl Tx<'_> {
         action: &str,
         data: &serde_json::Map<String, serde_json::Value>,
     ) -> Result<(), EngineError> {
-        let answer = super::commitment::text(data, "answer")?;
+        let answer = super::flow::text_output(data, "answer")?;
         if ![DISMISS, UPHOLD].contains(&action) {
             return Err(EngineError::UnknownAction(action.to_owned()));
         }
@@ -155,8 +142,8 @@ impl Tx<'_> {
         let by = self.actor().user.clone();
         let (task, step, action) = (id, step.to_owned(), action.to_owned());
         let upheld = action == UPHOLD;
-        let objector = self.state.publicity.as_ref().and_then(|p| p.objections.iter().find(|o| o.id == id));
-        let told = objector.map(|o| (o.by.clone(), p_list(self.state.publicity.as_ref())));
+        let p = self.state.publicity.as_ref();
+        let told = p.and_then(|p| p.objections.iter().find(|o| o.id == id).map(|o| (o.by.clone(), p.list.clone())));
         self.emit(Event::TaskCompleted { task, step, action, data: serde_json::Map::new(), by: by.clone() });
         self.emit(Event::ObjectionAnswered { objection: id, upheld, answer: answer.clone(), by });
         if let Some((who, list)) = told {
