@@ -269,18 +269,7 @@ impl Demo<'_> {
         materials: &[&str],
         at: DateTime<Utc>,
     ) -> Result<String, StoreError> {
-        self.serial += 1;
-        let case_id = uuid::Uuid::now_v7().to_string();
-        let materials = self.files(applicant, materials).await?;
-        let command = Command::submit(case_id.clone(), form, materials);
-        let request = Request {
-            service: Some(service.to_owned()),
-            query_code: Some(format!("{:06}", 100_000 + self.serial)),
-            ..Request::new(case_id.clone(), Actor::applicant(applicant), command, at)
-        };
-        self.store.execute(&request).await?;
-        self.made.push(case_id.clone());
-        Ok(case_id)
+        self.submit_with(service, applicant, form, materials, &[], false, at).await
     }
 
     /// Submits a draft for 网上预审 or an application with commitments; returns its id.

@@ -338,13 +338,7 @@ fn form_json(service: &Service, posted: &Posted) -> serde_json::Value {
 pub async fn review(State(app): State<App>, visit: Visit, Path(code): Path<String>, multipart: Multipart) -> Response {
     let posted = match Posted::read(multipart).await {
         Ok(p) => p,
-        Err(e) => {
-            return visit.problem(
-                StatusCode::BAD_REQUEST,
-                "提交不完整",
-                &format!("表单没有完整收到，请重新提交（{e}）。"),
-            );
-        }
+        Err(e) => return super::incomplete(visit, &e),
     };
     let (mut visit, who) = match visit.gate(&posted.fields, &apply_page(&code), |k| k.starts_with("f.")) {
         Ok(v) => v,

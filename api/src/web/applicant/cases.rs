@@ -546,28 +546,16 @@ async fn again(app: &App, mut visit: Visit, id: &str, errors: Vec<(String, Strin
 pub async fn supply(State(app): State<App>, visit: Visit, Path(id): Path<String>, multipart: Multipart) -> Response {
     let posted = match Posted::read(multipart).await {
         Ok(p) => p,
-        Err(e) => {
-            return visit.problem(
-                StatusCode::BAD_REQUEST,
-                "提交不完整",
-                &format!("表单没有完整收到，请重新提交（{e}）。"),
-            );
-        }
+        Err(e) => return super::incomplete(visit, &e),
     };
     let (visit, who) = match visit.gate(&posted.fields, &format!("/my/cases/{id}"), |_| false) {
         Ok(v) => v,
         Err(answer) => return *answer,
     };
-    let mut errors = Vec::new();
-    let mut materials = Vec::new();
-    for (field, file_name, bytes) in &posted.files {
-        let Some(code) = field.strip_prefix("file.") else { continue };
-        match super::upload(&app, &who, file_name, bytes.clone()).await {
-            Ok(sha) => materials.push(json!({ "code": code, "sha256": sha, "fileName": file_name })),
-            Err(f) if f.code == "BAD_USER_INPUT" => errors.push((format!("file.{code}"), super::upload_words(&f))),
-            Err(f) => return visit.refused(&f),
-        }
-    }
+    let (materials, mut errors) = match super::upload_all(&app, &who, &posted).await {
+        Ok(done) => done,
+        Err(f) => return visit.refused(&f),
+    };
     if materials.is_empty() && errors.is_empty() {
         errors.push(("supply".to_owned(), "请为要求补正的材料选择文件".to_owned()));
     }
@@ -758,28 +746,16 @@ pub async fn cancel_booking(
 pub async fn formal(State(app): State<App>, visit: Visit, Path(id): Path<String>, multipart: Multipart) -> Response {
     let posted = match Posted::read(multipart).await {
         Ok(p) => p,
-        Err(e) => {
-            return visit.problem(
-                StatusCode::BAD_REQUEST,
-                "提交不完整",
-                &format!("表单没有完整收到，请重新提交（{e}）。"),
-            );
-        }
+        Err(e) => return super::incomplete(visit, &e),
     };
     let (visit, who) = match visit.gate(&posted.fields, &format!("/my/cases/{id}"), |_| false) {
         Ok(v) => v,
         Err(answer) => return *answer,
     };
-    let mut errors = Vec::new();
-    let mut materials = Vec::new();
-    for (field, file_name, bytes) in &posted.files {
-        let Some(code) = field.strip_prefix("file.") else { continue };
-        match super::upload(&app, &who, file_name, bytes.clone()).await {
-            Ok(sha) => materials.push(json!({ "code": code, "sha256": sha, "fileName": file_name })),
-            Err(f) if f.code == "BAD_USER_INPUT" => errors.push((format!("file.{code}"), super::upload_words(&f))),
-            Err(f) => return visit.refused(&f),
-        }
-    }
+    let (materials, errors) = match super::upload_all(&app, &who, &posted).await {
+        Ok(done) => done,
+        Err(f) => return visit.refused(&f),
+    };
     if !errors.is_empty() {
         return again(&app, visit, &id, errors, &posted).await;
     }

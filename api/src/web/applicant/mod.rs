@@ -68,6 +68,34 @@ pub async fn upload(
     Ok(data.upload_file.sha256)
 }
 
+/// Uploads every `file.<code>` of a post: the materials citing them, and a problem in words
+/// for each file the API refused as a file (keyed `file.<code>`); any other failure as is.
+///
+/// # Errors
+/// A failure that is not about a file (signed out, the service down).
+pub async fn upload_all(
+    app: &crate::http::App,
+    who: &crate::auth::Claims,
+    posted: &Posted,
+) -> Result<(Vec<serde_json::Value>, Vec<(String, String)>), super::client::Failure> {
+    let (mut materials, mut problems) = (Vec::new(), Vec::new());
+    for (field, file_name, bytes) in &posted.files {
+        let Some(code) = field.strip_prefix("file.") else { continue };
+        match upload(app, who, file_name, bytes.clone()).await {
+            Ok(sha) => materials.push(serde_json::json!({ "code": code, "sha256": sha, "fileName": file_name })),
+            Err(f) if f.code == "BAD_USER_INPUT" => problems.push((format!("file.{code}"), upload_words(&f))),
+            Err(f) => return Err(f),
+        }
+    }
+    Ok((materials, problems))
+}
+
+/// The answer to a multipart post that did not arrive whole.
+#[must_use]
+pub fn incomplete(visit: crate::web::session::Visit, e: &str) -> axum::response::Response {
+    visit.problem(axum::http::StatusCode::BAD_REQUEST, "提交不完整", &format!("表单没有完整收到，请重新提交（{e}）。"))
+}
+
 /// An upload's refusal in words for the person who chose the file.
 #[must_use]
 pub fn upload_words(f: &super::client::Failure) -> String {
