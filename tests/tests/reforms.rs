@@ -123,11 +123,10 @@ async fn an_off_campus_training_institution_pre_reviewed_approved_on_commitment_
         assert_eq!(c["verification"]["status"], "PENDING", "{n}");
         assert_eq!(c["tasks"][0]["step"], "commitment_verification", "{n}: 核查 for the inspector: {c}");
         let number = c["certificates"][0]["number"].as_str().unwrap().to_owned();
-        let verify = "query($n: String!) { verifyCertificate(number: $n) { status revokedAt } }";
-        assert_eq!(
-            api.call(None, verify, json!({ "n": number })).await["data"]["verifyCertificate"]["status"],
-            "VALID"
-        );
+        let verify = "query($n: String!) { verifyCertificate(number: $n) { status revokedAt holder } }";
+        let valid = api.call(None, verify, json!({ "n": number })).await["data"]["verifyCertificate"].clone();
+        assert_eq!(valid["status"], "VALID");
+        assert_eq!(valid["holder"], "明德体育培训中心", "{n}: the licence names the institution, not its organiser");
 
         // Verification finds the site's fire-safety commitment false: revoked, with the reason.
         let task = api.task(&inspector, &id, "commitment_verification").await;

@@ -120,13 +120,18 @@ pub struct Certificate {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-/// The holder named on a certificate, and whether it is a person (a teacher) or an
-/// organisation (a school).
-fn holder(case: &CaseState) -> (String, &'static str) {
-    [("school_name", "organisation"), ("name", "person"), ("organiser_name", "organisation")]
-        .iter()
-        .find_map(|(f, kind)| case.form.get(*f).and_then(|v| v.as_str()).map(|h| (h.to_owned(), *kind)))
-        .unwrap_or_default()
+/// The holder named on a certificate (and on a credit record), and whether it is a person
+/// (a teacher) or an organisation (a school, a training institution).
+pub(super) fn holder(case: &CaseState) -> (String, &'static str) {
+    [
+        ("institution_name", "organisation"),
+        ("school_name", "organisation"),
+        ("name", "person"),
+        ("organiser_name", "organisation"),
+    ]
+    .iter()
+    .find_map(|(f, kind)| case.form.get(*f).and_then(|v| v.as_str()).map(|h| (h.to_owned(), *kind)))
+    .unwrap_or_default()
 }
 
 impl Store {

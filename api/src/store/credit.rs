@@ -44,10 +44,7 @@ impl Store {
             vec![state.id.clone().into(), millis(at).into()],
         )
         .await?;
-        let holder = ["institution_name", "school_name", "name", "organiser_name"]
-            .iter()
-            .find_map(|f| state.form.get(*f).and_then(|v| v.as_str()))
-            .unwrap_or_default();
+        let (holder, _) = super::certificates::holder(state);
         w.push(
             "INSERT INTO credit_records (case_id, service_code, office, applicant, holder, reason, recorded_by, \
              recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -56,7 +53,7 @@ impl Store {
                 state.service.clone().into(),
                 state.office.clone().into(),
                 state.applicant.clone().into(),
-                holder.to_owned().into(),
+                holder.into(),
                 reason.to_owned().into(),
                 by.to_owned().into(),
                 millis(at).into(),
