@@ -240,7 +240,13 @@ pub fn entries(service: &Service, events: &[Recorded], masked: bool) -> Vec<Time
                 (None, format!("第{visits}次到现场：{purpose}{over}"))
             }
             Event::CaseRated { score, .. } => (Some("申请人".into()), format!("评价：{}", rating_label(*score))),
-            Event::PreReviewAnswered { notice, .. } => (Some(intake.clone()), format!("网上预审意见：{notice}")),
+            Event::PreReviewAnswered { notice, .. } => {
+                let role = service.spec.pre_review.as_ref().and_then(|p| p.role.as_deref());
+                (
+                    Some(role.map_or_else(|| intake.clone(), |r| role_name(service, r))),
+                    format!("网上预审意见：{notice}"),
+                )
+            }
             Event::DraftSubmitted { .. } => (Some("申请人".into()), "预审后正式提交申请".into()),
             Event::CommitmentVerified { finding, .. } => {
                 let what = if finding.trim().is_empty() { String::new() } else { format!("：{finding}") };

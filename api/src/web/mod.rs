@@ -300,6 +300,13 @@ pub fn when(rfc3339: &str) -> String {
     china(rfc3339).map_or_else(|| rfc3339.to_owned(), |t| t.format("%Y年%-m月%-d日 %H:%M").to_string())
 }
 
+/// Who a history line names: the role, with the person when the record shows them (a
+/// secret ballot or an objection shows none).
+#[must_use]
+pub fn who(role: &str, actor: &str) -> String {
+    if actor.is_empty() { role.to_owned() } else { format!("{role}（{actor}）") }
+}
+
 /// A day written `YYYY-MM-DD` in words: 2026年12月8日 (as given when it is not one).
 #[must_use]
 pub fn date_words(ymd: &str) -> String {

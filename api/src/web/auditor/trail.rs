@@ -88,7 +88,7 @@ pub async fn trail(State(app): State<App>, mut visit: Visit, Path(id): Path<Stri
             broken: t.broken_at == Some(e.seq),
             seq: e.seq,
             at: when(&e.at),
-            who: format!("{}（{}）", e.role, e.actor),
+            who: crate::web::who(&e.role, &e.actor),
             what: e.what,
         })
         .collect();

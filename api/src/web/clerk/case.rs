@@ -513,7 +513,7 @@ pub(super) fn page(
         timeline: case
             .timeline
             .iter()
-            .map(|e| (when(&e.at), format!("{}（{}）", e.role, e.actor), e.what.clone()))
+            .map(|e| (when(&e.at), crate::web::who(&e.role, &e.actor), e.what.clone()))
             .collect(),
         received: case.received_at.as_deref().map(when).unwrap_or_default(),
         accepted: case.accepted_at.as_deref().map(when).unwrap_or_default(),
